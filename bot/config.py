@@ -1,0 +1,99 @@
+"""Settings from the environment (``PULSE_*``, ``DATABASE_URL``) and the scoring YAML file.
+
+Nothing is read at import time: :func:`load_settings` is called by the bootstrap, which turns a
+:class:`ConfigError` into one clear message.
+"""
+
+from __future__ import annotations
+
+from functools import cache
+from pathlib import Path
+from typing import Annotated, Any
+
+import yaml
+from pydantic import AliasChoices, Field, ValidationError, field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+from bot.core.scoring import ScoringParams
+from bot.yamlfile import ConfigError, validate_yaml
+
+DEFAULT_SCORING = Path(__file__).with_name("scoring.yaml")
+
+
+class Settings(BaseSettings):
+    """Operator settings. Every field is ``PULSE_<NAME>`` in the environment (or ``.env``)."""
+
+    model_config = SettingsConfigDict(
+        env_prefix="PULSE_", env_file=".env", extra="ignore", populate_by_name=True
+    )
+
+    database_url: str = Field(
+        "sqlite:///pulse.db",
+        validation_alias=AliasChoices("DATABASE_URL", "PULSE_DATABASE_URL"),
+        description="SQLAlchemy URL; sqlite:///path or postgresql://user@host/db",
+    )
+    scoring_file: Path | None = Field(None, description="YAML merged over bot/scoring.yaml")
+    store_text: bool = Field(False, description="keep message text (off: privacy default)")
+    platform_channel: str = Field("platform-team", description="its members are the team")
+    admins: Annotated[list[str], NoDecode] = Field(
+        default_factory=list, description="comma-separated member ids counted as platform team"
+    )
+    min_respondents: int = Field(5, ge=3, description="smallest survey slice ever shown")
+    retention_days: int = Field(180, ge=1)
+    log_level: str = "INFO"
+
+    @field_validator("admins", mode="before")
+    @classmethod
+    def _split(cls, value: Any) -> Any:
+        if isinstance(value, str):
+            return [v.strip() for v in value.split(",") if v.strip()]
+        return value
+
+    @field_validator("database_url")
+    @classmethod
+    def _known_database(cls, value: str) -> str:
+        if not value.startswith(("sqlite:", "postgres:", "postgresql:", "postgresql+psycopg:")):
+            raise ValueError(
+                "use sqlite:///path/to/pulse.db or postgresql://user:password@host:5432/db"
+            )
+        return value
+
+    @field_validator("log_level")
+    @classmethod
+    def _level(cls, value: str) -> str:
+        level = value.upper()
+        if level not in {"DEBUG", "INFO", "WARNING", "ERROR"}:
+            raise ValueError("use DEBUG, INFO, WARNING or ERROR")
+        return level
+
+
+def _env_name(field: str) -> str:
+    if field == "database_url":
+        return "DATABASE_URL"
+    return f"PULSE_{field.upper()}"
+
+
+def load_settings(**overrides: Any) -> Settings:
+    """Read and validate settings; errors name the environment variable and the fix."""
+    try:
+        return Settings(**overrides)
+    except ValidationError as exc:
+        lines = []
+        for error in exc.errors():
+            field = str(error["loc"][0]) if error["loc"] else "?"
+            lines.append(f"{_env_name(field)}: {error['msg']}")
+        raise ConfigError("invalid settings:\n  " + "\n  ".join(lines)) from None
+
+
+@cache
+def _defaults() -> dict[str, Any]:
+    data = yaml.safe_load(DEFAULT_SCORING.read_text(encoding="utf-8"))
+    assert isinstance(data, dict)
+    return data
+
+
+def load_scoring(path: Path | None = None) -> ScoringParams:
+    """The scoring parameters: the shipped defaults, with the operator's file merged over them."""
+    if path is None:
+        return validate_yaml(DEFAULT_SCORING, ScoringParams)
+    return validate_yaml(path, ScoringParams, defaults=_defaults())
