@@ -1,0 +1,408 @@
+"""The orbit map: every active member on love × reach, as a PNG.
+
+Uses ``Figure`` + ``FigureCanvasAgg`` directly (never ``pyplot``) so rendering is headless and
+safe to call from the bot's worker threads without sharing global pyplot state.
+"""
+
+from __future__ import annotations
+
+import io
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+from matplotlib.axes import Axes
+from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.figure import Figure
+from matplotlib.text import Text
+from matplotlib.ticker import FixedLocator, FuncFormatter
+from matplotlib.transforms import Bbox, Transform
+
+from bot.core.summary import MemberScore, OrbitSummary, Quadrant
+
+#: Okabe-Ito colours: distinguishable with the common kinds of colour blindness.
+QUADRANT_COLOURS: dict[Quadrant, str] = {
+    Quadrant.MULTIPLIER: "#D55E00",  # vermillion
+    Quadrant.FAN: "#009E73",  # bluish green
+    Quadrant.SCEPTIC: "#0072B2",  # blue
+    Quadrant.OBSERVER: "#8C8C8C",  # grey: the quiet majority should not shout
+}
+
+#: Plural display names, also used by the text renderers.
+QUADRANT_TITLES: dict[Quadrant, str] = {
+    Quadrant.MULTIPLIER: "Multipliers",
+    Quadrant.FAN: "Fans",
+    Quadrant.SCEPTIC: "Sceptics",
+    Quadrant.OBSERVER: "Observers",
+}
+
+Segment = tuple[float, float, float, float]
+
+WIDTH_IN, HEIGHT_IN, DPI = 10.0, 7.0, 100
+MAX_LABELLED = 5
+MAX_LABEL_CHARS = 24
+_LINTHRESH = 1.0
+_LINSCALE = 0.6
+_INK = "#222222"
+_MUTED = "#666666"
+# Draw the crowd first so the interesting quadrants sit on top.
+_DRAW_ORDER = (Quadrant.OBSERVER, Quadrant.FAN, Quadrant.SCEPTIC, Quadrant.MULTIPLIER)
+# Corner of the axes (in axes fractions) and text alignment for each quadrant's name.
+_CORNERS: dict[Quadrant, tuple[float, float, str, str]] = {
+    Quadrant.MULTIPLIER: (0.985, 0.975, "right", "top"),
+    Quadrant.SCEPTIC: (0.015, 0.975, "left", "top"),
+    Quadrant.FAN: (0.985, 0.025, "right", "bottom"),
+    Quadrant.OBSERVER: (0.015, 0.025, "left", "bottom"),
+}
+
+
+@dataclass(frozen=True, slots=True)
+class _Candidate:
+    """One place to try a label: offset from the point (points) and the text alignment."""
+
+    dx: float
+    dy: float
+    ha: str
+    va: str
+    dist: float
+
+
+def _label_candidates() -> tuple[_Candidate, ...]:
+    """Rings of positions around a point, nearest first, the text leaning away from it."""
+    found = []
+    for radius in (12.0, 26.0, 44.0, 66.0, 90.0):
+        for step in range(12):
+            angle = math.radians(45 + 30 * step)
+            dx, dy = radius * math.cos(angle), radius * math.sin(angle)
+            ha = "left" if dx > 3 else "right" if dx < -3 else "center"
+            va = "bottom" if dy > 3 else "top" if dy < -3 else "center"
+            found.append(_Candidate(round(dx, 1), round(dy, 1), ha, va, radius))
+    return tuple(found)
+
+
+_CANDIDATES = _label_candidates()
+
+
+def render_orbit_map(summary: OrbitSummary) -> bytes:
+    """Render the orbit map of ``summary`` as PNG bytes (WIDTH_IN × HEIGHT_IN at DPI)."""
+    fig = Figure(figsize=(WIDTH_IN, HEIGHT_IN), dpi=DPI, facecolor="white")
+    FigureCanvasAgg(fig)  # Attaches itself to ``fig``: Agg for this figure only.
+    # Fixed margins (no tight bbox) so the PNG is always exactly 1000 × 700 pixels.
+    fig.subplots_adjust(left=0.08, right=0.975, top=0.86, bottom=0.13)
+    ax = fig.add_subplot()
+
+    active = summary.active
+    _setup_axes(ax, summary, active)
+    _plot_points(ax, active)
+    obstacles = _draw_thresholds(ax, summary) + _draw_quadrant_names(ax, summary)
+    _draw_titles(fig, summary, len(active))
+    if not active:
+        ax.text(
+            0.5,
+            0.5,
+            "No active members in this window",
+            transform=ax.transAxes,
+            ha="center",
+            va="center",
+            fontsize=14,
+            color=_MUTED,
+        )
+    labelled = [m for m in summary.multipliers if not m.silent][:MAX_LABELLED]
+    if labelled:
+        fig.canvas.draw()  # Text extents are only known after a draw.
+        _label_members(ax, labelled, active, obstacles)
+
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png", dpi=DPI, facecolor="white")
+    return buf.getvalue()
+
+
+def _setup_axes(ax: Axes, summary: OrbitSummary, active: Sequence[MemberScore]) -> None:
+    """Symlog axes: linear near 0 (scores are often 0), logarithmic for the long tail."""
+    ax.set_xscale("symlog", linthresh=_LINTHRESH, linscale=_LINSCALE)
+    ax.set_yscale("symlog", linthresh=_LINTHRESH, linscale=_LINSCALE)
+    # Room for at least three times each threshold, so both lines sit well inside the plot.
+    max_love = max([3 * summary.thresholds.love, *(m.love for m in active), 10.0])
+    max_reach = max([3 * summary.thresholds.reach, *(m.reach for m in active), 10.0])
+    # Bands above and below the data (in screen space) keep the corner quadrant names off the
+    # points; a little room left of 0 keeps members with no love off the spine.
+    ax.set_xlim(*_padded_limits(ax.xaxis.get_transform(), max_love, below=0.03, above=0.06))
+    ax.set_ylim(*_padded_limits(ax.yaxis.get_transform(), max_reach, below=0.09, above=0.11))
+    for axis, top in ((ax.xaxis, max_love), (ax.yaxis, max_reach)):
+        decades = [10.0**k for k in range(math.ceil(math.log10(top * 3)) + 1)]
+        axis.set_major_locator(FixedLocator([0.0, *decades]))
+        axis.set_minor_locator(FixedLocator([d * k for d in decades for k in range(2, 10)]))
+        axis.set_major_formatter(FuncFormatter(_tick_label))
+    ax.set_xlabel("Love  (engagement) →", fontsize=11, color=_INK)
+    ax.set_ylabel("Reach  (others they pull along) →", fontsize=11, color=_INK)
+    ax.tick_params(colors=_MUTED, labelsize=9)
+    ax.tick_params(which="minor", length=2)
+    ax.grid(True, which="major", color="#e6e6e6", linewidth=0.8)
+    ax.set_axisbelow(True)
+    for side in ("top", "right"):
+        ax.spines[side].set_visible(False)
+    for side in ("left", "bottom"):
+        ax.spines[side].set_color("#bbbbbb")
+
+
+def _padded_limits(
+    transform: Transform, top: float, *, below: float, above: float
+) -> tuple[float, float]:
+    """Axis limits from 0 to ``top`` with ``below``/``above`` fractions of empty screen space."""
+    lo, hi = (float(v) for v in transform.transform([0.0, top]))
+    span = (hi - lo) / (1.0 - below - above)
+    inverse = transform.inverted()
+    start, end = (float(v) for v in inverse.transform([lo - below * span, hi + above * span]))
+    return start, end
+
+
+def _tick_label(value: float, _pos: int | None) -> str:
+    """Plain numbers (0, 1, 10, 100, 1k) rather than 10^x: this is read by non-statisticians."""
+    if value < 0:
+        return ""
+    if value >= 1000:
+        return f"{value / 1000:g}k"
+    return f"{value:g}"
+
+
+def _plot_points(ax: Axes, active: Sequence[MemberScore]) -> None:
+    """Scatter by quadrant; smaller, fainter, rasterized markers as the crowd grows."""
+    n = len(active)
+    if n == 0:
+        return
+    if n <= 60:
+        size, alpha, edge = 46.0, 0.9, 0.7
+    elif n <= 1_000:
+        size, alpha, edge = 22.0, 0.75, 0.4
+    elif n <= 10_000:
+        size, alpha, edge = 7.0, 0.4, 0.0
+    else:
+        size, alpha, edge = 3.0, 0.25, 0.0
+    for quadrant in _DRAW_ORDER:
+        members = [m for m in active if m.quadrant == quadrant]
+        if not members:
+            continue
+        ax.scatter(
+            [m.love for m in members],
+            [m.reach for m in members],
+            s=size,
+            c=QUADRANT_COLOURS[quadrant],
+            alpha=alpha,
+            edgecolors="white" if edge else "none",
+            linewidths=edge,
+            rasterized=n > 2_000,
+            zorder=3,
+        )
+
+
+def _draw_thresholds(ax: Axes, summary: OrbitSummary) -> list[Text]:
+    """The two lines that split the map into quadrants, each labelled with its value."""
+    t = summary.thresholds
+    for line in (ax.axvline(t.love), ax.axhline(t.reach)):
+        line.set(color="#444444", linestyle=(0, (5, 3)), linewidth=1.2, zorder=2)
+    # Love's label sits just above the plot; reach's at the right end of its line, where the
+    # headroom of the log scale leaves the fewest points.
+    love_label = ax.annotate(
+        f"love threshold {_num(t.love)}",
+        xy=(t.love, 1.0),
+        xycoords=("data", "axes fraction"),
+        xytext=(0, 3),
+        textcoords="offset points",
+        ha="center",
+        va="bottom",
+        fontsize=9,
+        color="#444444",
+    )
+    reach_label = ax.annotate(
+        f"reach threshold {_num(t.reach)}",
+        xy=(1.0, t.reach),
+        xycoords=("axes fraction", "data"),
+        xytext=(-2, 3),
+        textcoords="offset points",
+        ha="right",
+        va="bottom",
+        fontsize=9,
+        color="#444444",
+        bbox={"boxstyle": "round,pad=0.2", "facecolor": "white", "edgecolor": "none", "alpha": 0.8},
+        zorder=4,
+    )
+    return [love_label, reach_label]
+
+
+def _draw_quadrant_names(ax: Axes, summary: OrbitSummary) -> list[Text]:
+    """Quadrant names with their counts, in the corner of the axes inside each quadrant."""
+    texts: list[Text] = []
+    for quadrant, (x, y, ha, va) in _CORNERS.items():
+        count = summary.counts.get(quadrant.value, 0)
+        texts.append(
+            ax.text(
+                x,
+                y,
+                f"{QUADRANT_TITLES[quadrant]} ({count:,})",
+                transform=ax.transAxes,
+                ha=ha,
+                va=va,
+                fontsize=13,
+                fontweight="bold",
+                color=QUADRANT_COLOURS[quadrant],
+                bbox={
+                    "boxstyle": "round,pad=0.3",
+                    "facecolor": "white",
+                    "edgecolor": "none",
+                    "alpha": 0.8,
+                },
+                zorder=5,
+            )
+        )
+    return texts
+
+
+def _draw_titles(fig: Figure, summary: OrbitSummary, n_active: int) -> None:
+    """Title (date, channel), subtitle (window, who is plotted) and the silent-member caption."""
+    title = f"Community orbit — {summary.as_of.isoformat()}"
+    if summary.channel:
+        title += f"  ·  {_channel(summary.channel)}"
+    fig.text(
+        0.08, 0.955, title, fontsize=16, fontweight="bold", color=_INK, va="top", parse_math=False
+    )
+    noun = "member" if n_active == 1 else "members"
+    subtitle = (
+        f"{n_active:,} active {noun} over the last {summary.window_days} days"
+        "  ·  symlog axes (linear near 0, logarithmic beyond)"
+    )
+    fig.text(0.08, 0.905, subtitle, fontsize=10, color=_MUTED, va="top")
+    silent = summary.counts.get("silent", 0)
+    noun = "member" if silent == 1 else "members"
+    caption = (
+        f"{silent:,} silent {noun} not shown (counted among Observers)"
+        if silent
+        else "No silent members"
+    )
+    fig.text(0.975, 0.02, caption, fontsize=9, color=_MUTED, ha="right", va="bottom")
+
+
+def _label_members(
+    ax: Axes, members: Sequence[MemberScore], active: Sequence[MemberScore], obstacles: list[Text]
+) -> None:
+    """Name the top multipliers where a label hides no other text and as few points as possible.
+
+    Candidate boxes are computed arithmetically from the measured text size, so the cost is a
+    few vectorised point counts per label, even for 100,000 members.
+    """
+    ax_box = ax.get_window_extent()
+    label_boxes = [o.get_window_extent().padded(4) for o in obstacles]
+    points = ax.transData.transform(np.array([(m.love, m.reach) for m in active], dtype=float))
+    anchors = ax.transData.transform(np.array([(m.love, m.reach) for m in members], dtype=float))
+    # The labelled points themselves must stay visible.
+    rings = [Bbox.from_extents(x - 7, y - 7, x + 7, y + 7) for x, y in anchors]
+    leaders: list[Segment] = []
+    px_per_pt = ax.figure.dpi / 72.0
+    # Redraw the labelled points solid and ringed: in a crowd of faint dots they must stand out.
+    ax.scatter(
+        [m.love for m in members],
+        [m.reach for m in members],
+        s=60,
+        c=QUADRANT_COLOURS[Quadrant.MULTIPLIER],
+        edgecolors=_INK,
+        linewidths=1.2,
+        zorder=4,
+    )
+    for i, (member, (x, y)) in enumerate(zip(members, anchors, strict=True)):
+        name = member.name
+        if len(name) > MAX_LABEL_CHARS:
+            name = name[: MAX_LABEL_CHARS - 1] + "…"
+        probe = ax.text(0, 0, name, fontsize=10, fontweight="bold", parse_math=False)
+        extent = probe.get_window_extent()
+        probe.remove()
+        pad = 5.0  # The rounded box around the text, plus a little air.
+        width, height = extent.width + 2 * pad, extent.height + 2 * pad
+        best: tuple[float, _Candidate, Bbox, Segment] | None = None
+        for cand in _CANDIDATES:
+            ox, oy = x + cand.dx * px_per_pt, y + cand.dy * px_per_pt
+            x0 = {"left": ox - pad, "right": ox - width + pad, "center": ox - width / 2}[cand.ha]
+            y0 = {"bottom": oy - pad, "top": oy - height + pad, "center": oy - height / 2}[cand.va]
+            box = Bbox.from_bounds(x0, y0, width, height)
+            clash = any(box.overlaps(other) for other in (*label_boxes, *rings))
+            outside = not (
+                ax_box.x0 <= box.x0
+                and box.x1 <= ax_box.x1
+                and ax_box.y0 <= box.y0
+                and box.y1 <= ax_box.y1
+            )
+            hidden = int(
+                np.count_nonzero(
+                    (points[:, 0] >= box.x0)
+                    & (points[:, 0] <= box.x1)
+                    & (points[:, 1] >= box.y0)
+                    & (points[:, 1] <= box.y1)
+                )
+            )
+            # Annotation leaders run from the point towards the middle of the label.
+            leader = (float(x), float(y), x0 + width / 2, y0 + height / 2)
+            tangled = (
+                sum(_segments_cross(leader, other) for other in leaders)
+                + sum(_segment_hits_box(leader, other) for other in label_boxes)
+                + sum(_segment_hits_box(leader, r) for j, r in enumerate(rings) if j != i)
+            )
+            cost = 1e6 * clash + 1e5 * outside + 1e3 * tangled + min(hidden, 50) * 4 + cand.dist
+            if best is None or cost < best[0]:
+                best = (cost, cand, box, leader)
+        assert best is not None
+        _, cand, box, leader = best
+        label_boxes.append(box)
+        leaders.append(leader)
+        ax.annotate(
+            name,
+            xy=(member.love, member.reach),
+            xytext=(cand.dx, cand.dy),
+            textcoords="offset points",
+            ha=cand.ha,
+            va=cand.va,
+            fontsize=10,
+            fontweight="bold",
+            color=_INK,
+            parse_math=False,
+            bbox={
+                "boxstyle": "round,pad=0.25",
+                "facecolor": "white",
+                "edgecolor": QUADRANT_COLOURS[Quadrant.MULTIPLIER],
+                "linewidth": 0.8,
+                "alpha": 0.92,
+            },
+            arrowprops={
+                "arrowstyle": "-",
+                "color": _INK,
+                "linewidth": 0.7,
+                "shrinkA": 0,
+                "shrinkB": 4,
+            },
+            zorder=6,
+        )
+
+
+def _segments_cross(a: Segment, b: Segment) -> bool:
+    """Whether two leader lines properly intersect (so the eye can't tell whose name is whose)."""
+
+    def side(p: tuple[float, float], q: tuple[float, float], r: tuple[float, float]) -> float:
+        return (q[0] - p[0]) * (r[1] - p[1]) - (q[1] - p[1]) * (r[0] - p[0])
+
+    p1, p2, p3, p4 = (a[0], a[1]), (a[2], a[3]), (b[0], b[1]), (b[2], b[3])
+    return side(p3, p4, p1) * side(p3, p4, p2) < 0 and side(p1, p2, p3) * side(p1, p2, p4) < 0
+
+
+def _segment_hits_box(seg: Segment, box: Bbox) -> bool:
+    """Whether a leader line runs through (or ends inside) another label's box."""
+    if box.contains(seg[2], seg[3]):
+        return True
+    corners = [(box.x0, box.y0), (box.x1, box.y0), (box.x1, box.y1), (box.x0, box.y1)]
+    return any(_segments_cross(seg, (*corners[i], *corners[(i + 1) % 4])) for i in range(4))
+
+
+def _num(value: float) -> str:
+    """Scores at one decimal, without a trailing ``.0``."""
+    return f"{value:,.1f}".rstrip("0").rstrip(".")
+
+
+def _channel(channel: str) -> str:
+    return channel if channel.startswith("#") else f"#{channel}"
