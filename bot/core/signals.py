@@ -12,7 +12,7 @@ from collections.abc import Callable, Iterator
 from bot.core.model import Activity, ChatMessage, Directory, Kind
 
 #: ``<@U123>`` or ``<@U123|name>`` (Slack) — adapters for other platforms normalise to this form.
-MENTION_RE = re.compile(r"<@([A-Z0-9][A-Z0-9._-]*)(?:\|[^>]*)?>", re.IGNORECASE)
+MENTION_RE = re.compile(r"<@([A-Z0-9][A-Z0-9._-]{0,39})(?:\|[^>]*)?>", re.IGNORECASE)
 
 #: Subtypes that are a member talking: ordinary messages, replies also sent to the channel and
 #: ``/me`` messages. ``channel_join`` is a join; every other subtype (bot, file and channel-admin
@@ -65,7 +65,7 @@ def reaction_activity(
 def mention_activities(msg: ChatMessage, directory: Directory) -> Iterator[Activity]:
     assert msg.user is not None
     for mentioned in mentions(msg.text):
-        if mentioned == msg.user or mentioned == directory.self_id or mentioned in directory.bots:
+        if mentioned == msg.user or directory.ignores(mentioned):
             continue
         yield Activity(
             key=f"mention:{msg.channel}:{msg.ts}:{mentioned}",
@@ -112,7 +112,7 @@ def activities_for_message(
     starter = thread_starter or msg.parent_user
     if msg.is_reply:
         kind = Kind.REPLY
-        target = starter if starter and starter != msg.user else None
+        target = starter if starter != msg.user and not directory.ignores(starter) else None
     else:
         kind, target = Kind.MESSAGE, None
     post = Activity(

@@ -17,13 +17,14 @@ from pathlib import Path, PurePosixPath
 from typing import Any
 
 from bot.adapters.slack.translate import (
+    CHANNEL_ID_MAX,
     PayloadError,
     channel_from_export,
     chat_message,
     member_from_user,
 )
-from bot.core.errors import BadInput
-from bot.core.model import ActivityRow, Channel, Directory, Kind, Member
+from bot.core.errors import BadInputError
+from bot.core.model import ActivityRow, Channel, ChatMessage, Directory, Kind, Member
 from bot.core.sentiment import polarity
 from bot.core.signals import COUNTED_SUBTYPES, JOIN_SUBTYPE, activities_for_message
 
@@ -31,7 +32,7 @@ DAY_FILE = re.compile(r"^\d{4}-\d{2}-\d{2}\.json$")
 LISTINGS = {"users.json", "channels.json", "groups.json", "dms.json", "mpims.json"}
 
 
-class ExportError(BadInput):
+class ExportError(BadInputError):
     """The export cannot be imported; the message names the file and the problem."""
 
 
@@ -84,11 +85,17 @@ class ExportSource:
         try:
             if self._zip is not None:
                 return self._zip.read(self._prefix + name)
-            return (self.path / name).read_bytes()
+            return (self.path / self._prefix / name).read_bytes()
         except (zipfile.BadZipFile, EOFError, OSError, KeyError) as exc:
             raise ExportError(f"{self.path}: {name}: cannot be read ({exc})") from None
         except Exception as exc:  # zlib.error and friends from a damaged archive
             raise ExportError(f"{self.path}: {name}: damaged archive member ({exc})") from None
+
+    def size(self, name: str) -> int:
+        """Uncompressed size of a file in the export."""
+        if self._zip is not None:
+            return self._zip.getinfo(self._prefix + name).file_size
+        return (self.path / self._prefix / name).stat().st_size
 
     def read_json(self, name: str) -> Any:
         data = self.read_bytes(name)
@@ -177,6 +184,9 @@ def plan_import(source: ExportSource) -> Plan:
             plan.skipped_files["files in channel folders that are not day files"] += 1
             continue
         channel = by_name.get(folder)
+        if channel is None and len(folder) > CHANNEL_ID_MAX:
+            plan.skipped_files["folders with names too long for a channel"] += 1
+            continue
         if channel is None:
             channel = Channel(id=folder, name=folder)
             by_name[folder] = channel
@@ -199,18 +209,17 @@ class FileResult:
     skipped: Counter[str] = field(default_factory=Counter)
 
 
-def _skip_reason(msg: dict[str, Any], directory: Directory) -> str | None:
-    subtype = msg.get("subtype")
-    if subtype == JOIN_SUBTYPE:
-        return None
-    if subtype == "bot_message" or msg.get("bot_id"):
+def _skip_reason(msg: ChatMessage, directory: Directory) -> str | None:
+    """Why a message yields no post of its own (for the import report), or None."""
+    if msg.subtype == JOIN_SUBTYPE:
+        return "joins by bots or opted-out members" if directory.ignores(msg.user) else None
+    if msg.subtype == "bot_message" or msg.bot_id or msg.user in directory.bots:
         return "bot messages"
-    if subtype not in COUNTED_SUBTYPES:
-        return f"system messages ({subtype})"
-    user = msg.get("user")
-    if user in directory.bots:
-        return "bot messages"
-    if user in directory.opted_out:
+    if msg.subtype not in COUNTED_SUBTYPES:
+        return f"system messages ({msg.subtype})"
+    if msg.user is None:
+        return "messages without a user"
+    if msg.user in directory.opted_out:
         return "opted-out members"
     return None
 
@@ -238,7 +247,7 @@ def parse_day_file(
         except PayloadError:
             result.skipped["malformed messages"] += 1
             continue
-        reason = _skip_reason(entry, directory)
+        reason = _skip_reason(msg, directory)
         if reason is not None:
             result.skipped[reason] += 1
         if msg.thread_ts == msg.ts and msg.user:
