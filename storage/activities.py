@@ -31,28 +31,28 @@ def _count(kind: Kind) -> str:
 
 
 _MEMBER_DAY_SELECT = f"""
-SELECT actor, channel, day,
+SELECT actor, day, channel,
        {_count(Kind.MESSAGE)}, {_count(Kind.REPLY)}, {_count(Kind.REACTION)},
        {_count(Kind.MENTION)}, {_count(Kind.JOIN)}, {_count(Kind.SURVEY_ANSWER)},
        COALESCE(SUM(sentiment), 0), COUNT(sentiment)
 FROM activity WHERE day BETWEEN :lo AND :hi {{members}}
-GROUP BY actor, channel, day
+GROUP BY actor, day, channel
 """
 
 _PAIR_DAY_SELECT = f"""
-SELECT actor, target, channel, day,
+SELECT target, actor, day, channel,
        {_count(Kind.REPLY)}, {_count(Kind.REACTION)}, {_count(Kind.MENTION)}
 FROM activity
 WHERE day BETWEEN :lo AND :hi AND target IS NOT NULL AND target <> actor
   AND kind IN ('reply', 'reaction', 'mention') {{members}}
-GROUP BY actor, target, channel, day
+GROUP BY target, actor, day, channel
 """
 
 _MEMBER_DAY_COLS = (
-    "member_id, channel_id, day, n_message, n_reply, n_reaction, n_mention, n_join, "
+    "member_id, day, channel_id, n_message, n_reply, n_reaction, n_mention, n_join, "
     "n_survey_answer, sentiment_sum, sentiment_n"
 )
-_PAIR_DAY_COLS = "source_id, target_id, channel_id, day, n_reply, n_reaction, n_mention"
+_PAIR_DAY_COLS = "target_id, source_id, day, channel_id, n_reply, n_reaction, n_mention"
 
 
 def insert_rows(conn: Connection, rows: Sequence[ActivityRow]) -> int:

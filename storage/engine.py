@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+import sqlite3
 from pathlib import Path
 from typing import Any
 
@@ -29,6 +31,10 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA busy_timeout=10000")
+    try:
+        cursor.execute("SELECT pow(2, 1)")
+    except sqlite3.OperationalError:  # SQLite built without its math functions
+        dbapi_connection.create_function("pow", 2, math.pow, deterministic=True)
     cursor.close()
 
 

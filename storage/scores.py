@@ -2,7 +2,8 @@
 
 The formulas are those of :mod:`bot.core.scoring` (a property test holds them equal); doing the
 sums in the database keeps a summary's cost proportional to the rollup rows in the window
-(members × active days, connected pairs × days), not to the number of raw activities.
+(members × active days, connected pairs × days), not to the number of raw activities. Both
+queries group in the rollups' primary-key order, so SQLite streams through its clustered tables.
 """
 
 from __future__ import annotations
@@ -14,12 +15,11 @@ from sqlalchemy import Connection, bindparam, select, text
 
 from bot.core.model import Kind
 from bot.core.orbit import MemberStats
-from bot.core.scoring import ScoringParams, decay
+from bot.core.scoring import ScoringParams
 from storage.sql import CHANNEL, CHANNEL_MEMBER, MEMBER
 
 _LOVE_SQL = """
-WITH decay(day, f) AS (VALUES {decay_rows}),
-d AS (
+WITH d AS (
   SELECT member_id, day,
          SUM(n_message) * :w_message + SUM(n_reply) * :w_reply + SUM(n_reaction) * :w_reaction
          + SUM(n_mention) * :w_mention + SUM(n_join) * :w_join
@@ -29,45 +29,35 @@ d AS (
   WHERE day > :lo AND day <= :hi {channel_filter}
   GROUP BY member_id, day
 )
-SELECT d.member_id,
-       SUM(CASE WHEN d.pts > :cap THEN :cap ELSE d.pts END * decay.f) AS love,
-       MAX(d.day) AS last_day,
-       SUM(CASE WHEN d.day > :s_lo THEN d.ss ELSE 0 END) AS ss,
-       SUM(CASE WHEN d.day > :s_lo THEN d.sn ELSE 0 END) AS sn
-FROM d JOIN decay ON decay.day = d.day
-GROUP BY d.member_id
+SELECT member_id,
+       SUM(CASE WHEN pts > :cap THEN :cap ELSE pts END * pow(:half, (:hi - day) / :half_life))
+         AS love,
+       MAX(day) AS last_day,
+       SUM(CASE WHEN day > :s_lo THEN ss ELSE 0 END) AS ss,
+       SUM(CASE WHEN day > :s_lo THEN sn ELSE 0 END) AS sn
+FROM d
+GROUP BY member_id
 """
 
 _REACH_SQL = """
-WITH decay(day, f) AS (VALUES {decay_rows}),
-s AS (
-  SELECT p.source_id, p.target_id,
-         SUM((p.n_reply * :w_reply + p.n_reaction * :w_reaction + p.n_mention * :w_mention)
-             * decay.f) AS s
-  FROM pair_day p JOIN decay ON decay.day = p.day
-  WHERE p.day > :lo AND p.day <= :hi AND p.source_id NOT IN :excluded {pair_channel_filter}
-  GROUP BY p.source_id, p.target_id
+WITH s AS (
+  SELECT target_id, source_id,
+         SUM((n_reply * :w_reply + n_reaction * :w_reaction + n_mention * :w_mention)
+             * pow(:half, (:hi - day) / :half_life)) AS s
+  FROM pair_day
+  WHERE day > :lo AND day <= :hi AND source_id NOT IN :excluded {pair_channel_filter}
+  GROUP BY target_id, source_id
   UNION ALL
-  SELECT m.id, m.first_target, :bonus * decay.f
-  FROM member m JOIN decay ON decay.day = m.first_day
-  WHERE m.first_target IS NOT NULL AND m.first_target <> m.id
-    AND m.first_day > :lo AND m.first_day <= :hi
-    AND m.id NOT IN :excluded {first_channel_filter}
+  SELECT first_target, id, :bonus * pow(:half, (:hi - first_day) / :half_life)
+  FROM member
+  WHERE first_target IS NOT NULL AND first_target <> id
+    AND first_day > :lo AND first_day <= :hi
+    AND id NOT IN :excluded {first_channel_filter}
 ),
-c AS (SELECT source_id, target_id, SUM(s) AS s FROM s GROUP BY source_id, target_id)
+c AS (SELECT target_id, source_id, SUM(s) AS s FROM s GROUP BY target_id, source_id)
 SELECT target_id, SUM(CASE WHEN s > :cap THEN :cap ELSE s END) AS reach
 FROM c GROUP BY target_id
 """
-
-
-def _decay_rows(as_of_day: int, window: int, half_life: float) -> tuple[str, dict[str, object]]:
-    rows = []
-    params: dict[str, object] = {}
-    for age in range(window):
-        rows.append(f"(:dd{age}, :df{age})")
-        params[f"dd{age}"] = as_of_day - age
-        params[f"df{age}"] = decay(age, half_life)
-    return ", ".join(rows), params
 
 
 @dataclass(frozen=True, slots=True)
@@ -112,9 +102,9 @@ def community_stats(
     pop = population(conn, team, channel_id)
     love_p, reach_p = params.love, params.reach
 
-    love_rows, love_decay = _decay_rows(as_of_day, love_p.window_days, love_p.half_life_days)
     love_params: dict[str, object] = {
-        **love_decay,
+        "half": 0.5,
+        "half_life": float(love_p.half_life_days),
         **{f"w_{k.value}": love_p.weight(k) for k in Kind},
         "lo": as_of_day - love_p.window_days,
         "hi": as_of_day,
@@ -122,7 +112,6 @@ def community_stats(
         "s_lo": as_of_day - params.listen.sentiment_days,
     }
     love_sql = _LOVE_SQL.format(
-        decay_rows=love_rows,
         channel_filter="AND channel_id = :channel" if channel_id else "",
     )
     if channel_id:
@@ -132,9 +121,9 @@ def community_stats(
         sentiment = float(r.ss) / int(r.sn) if r.sn else None
         love[r.member_id] = (float(r.love), int(r.last_day), sentiment)
 
-    reach_rows, reach_decay = _decay_rows(as_of_day, reach_p.window_days, reach_p.half_life_days)
     reach_params: dict[str, object] = {
-        **reach_decay,
+        "half": 0.5,
+        "half_life": float(reach_p.half_life_days),
         **{f"w_{k.value}": reach_p.weight(k) for k in (Kind.REPLY, Kind.REACTION, Kind.MENTION)},
         "lo": as_of_day - reach_p.window_days,
         "hi": as_of_day,
@@ -143,9 +132,8 @@ def community_stats(
         "excluded": sorted(team) or [""],
     }
     reach_sql = _REACH_SQL.format(
-        decay_rows=reach_rows,
-        pair_channel_filter="AND p.channel_id = :channel" if channel_id else "",
-        first_channel_filter="AND m.first_channel = :channel" if channel_id else "",
+        pair_channel_filter="AND channel_id = :channel" if channel_id else "",
+        first_channel_filter="AND first_channel = :channel" if channel_id else "",
     )
     if channel_id:
         reach_params["channel"] = channel_id

@@ -22,13 +22,13 @@ class Member(SQLModel, table=True):
     first_ts: float | None = None
     first_day: int | None = None
     first_target: str | None = Field(default=None, max_length=64)
-    first_channel: str | None = Field(default=None, max_length=64)
+    first_channel: str | None = Field(default=None, max_length=100)
 
 
 class Channel(SQLModel, table=True):
     __tablename__ = "channel"
 
-    id: str = Field(primary_key=True, max_length=64)
+    id: str = Field(primary_key=True, max_length=100)
     name: str = Field(default="", max_length=256, index=True)
     tracked: bool = True
 
@@ -36,7 +36,7 @@ class Channel(SQLModel, table=True):
 class ChannelMember(SQLModel, table=True):
     __tablename__ = "channel_member"
 
-    channel_id: str = Field(primary_key=True, max_length=64)
+    channel_id: str = Field(primary_key=True, max_length=100)
     member_id: str = Field(primary_key=True, max_length=64, index=True)
 
 
@@ -45,27 +45,35 @@ class Activity(SQLModel, table=True):
     __table_args__ = (Index("ix_activity_day_actor", "day", "actor"),)
 
     id: int | None = Field(default=None, primary_key=True)
-    key: str = Field(max_length=200, unique=True)
+    key: str = Field(unique=True)
     kind: str = Field(max_length=16)
     actor: str = Field(max_length=64, index=True)
     target: str | None = Field(default=None, max_length=64, index=True)
-    channel: str = Field(max_length=64)
+    channel: str = Field(max_length=100)
     ts: float
     day: int
-    ref: str | None = Field(default=None, max_length=100, index=True)
+    ref: str | None = Field(default=None, max_length=160, index=True)
     sentiment: float | None = None
     text: str | None = None
 
 
 class MemberDay(SQLModel, table=True):
-    """Per member, channel and day: activity counts by kind and the sentiment sum."""
+    """Per member, day and channel: activity counts by kind and the sentiment sum.
+
+    The primary key is in the order scores are aggregated (member, then day), and on SQLite the
+    table is clustered on it (WITHOUT ROWID), so scoring streams through it without sorting.
+    """
 
     __tablename__ = "member_day"
-    __table_args__ = (Index("ix_member_day_day", "day"),)
+    __table_args__ = (
+        Index("ix_member_day_day", "day"),
+        Index("ix_member_day_channel_day", "channel_id", "day"),
+        {"sqlite_with_rowid": False},
+    )
 
     member_id: str = Field(primary_key=True, max_length=64)
-    channel_id: str = Field(primary_key=True, max_length=64)
     day: int = Field(primary_key=True)
+    channel_id: str = Field(primary_key=True, max_length=100)
     n_message: int = 0
     n_reply: int = 0
     n_reaction: int = 0
@@ -77,15 +85,20 @@ class MemberDay(SQLModel, table=True):
 
 
 class PairDay(SQLModel, table=True):
-    """Responses of ``source_id`` to ``target_id``'s content per channel and day (for reach)."""
+    """Responses of ``source_id`` to ``target_id``'s content per day and channel (for reach),
+    clustered like ``member_day`` in the order reach is aggregated (target, source, day)."""
 
     __tablename__ = "pair_day"
-    __table_args__ = (Index("ix_pair_day_day", "day"),)
+    __table_args__ = (
+        Index("ix_pair_day_day", "day"),
+        Index("ix_pair_day_source_day", "source_id", "day"),
+        {"sqlite_with_rowid": False},
+    )
 
-    source_id: str = Field(primary_key=True, max_length=64)
     target_id: str = Field(primary_key=True, max_length=64)
-    channel_id: str = Field(primary_key=True, max_length=64)
+    source_id: str = Field(primary_key=True, max_length=64)
     day: int = Field(primary_key=True)
+    channel_id: str = Field(primary_key=True, max_length=100)
     n_reply: int = 0
     n_reaction: int = 0
     n_mention: int = 0
@@ -99,7 +112,7 @@ class Snapshot(SQLModel, table=True):
 
     id: int | None = Field(default=None, primary_key=True)
     as_of: date
-    scope: str = Field(default="", max_length=64)
+    scope: str = Field(default="", max_length=100)
     created_at: datetime
     love_threshold: float
     reach_threshold: float

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-11-25 03:37:29.768562
+Create Date: 2026-11-25 04:05:18.426463
 
 """
 
@@ -25,14 +25,14 @@ def upgrade() -> None:
     op.create_table(
         "activity",
         sa.Column("id", sa.Integer(), nullable=False),
-        sa.Column("key", sqlmodel.sql.sqltypes.AutoString(length=200), nullable=False),
+        sa.Column("key", sqlmodel.sql.sqltypes.AutoString(), nullable=False),
         sa.Column("kind", sqlmodel.sql.sqltypes.AutoString(length=16), nullable=False),
         sa.Column("actor", sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
         sa.Column("target", sqlmodel.sql.sqltypes.AutoString(length=64), nullable=True),
-        sa.Column("channel", sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
+        sa.Column("channel", sqlmodel.sql.sqltypes.AutoString(length=100), nullable=False),
         sa.Column("ts", sa.Float(), nullable=False),
         sa.Column("day", sa.Integer(), nullable=False),
-        sa.Column("ref", sqlmodel.sql.sqltypes.AutoString(length=100), nullable=True),
+        sa.Column("ref", sqlmodel.sql.sqltypes.AutoString(length=160), nullable=True),
         sa.Column("sentiment", sa.Float(), nullable=True),
         sa.Column("text", sqlmodel.sql.sqltypes.AutoString(), nullable=True),
         sa.PrimaryKeyConstraint("id"),
@@ -46,7 +46,7 @@ def upgrade() -> None:
 
     op.create_table(
         "channel",
-        sa.Column("id", sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
+        sa.Column("id", sqlmodel.sql.sqltypes.AutoString(length=100), nullable=False),
         sa.Column("name", sqlmodel.sql.sqltypes.AutoString(length=256), nullable=False),
         sa.Column("tracked", sa.Boolean(), nullable=False),
         sa.PrimaryKeyConstraint("id"),
@@ -56,7 +56,7 @@ def upgrade() -> None:
 
     op.create_table(
         "channel_member",
-        sa.Column("channel_id", sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
+        sa.Column("channel_id", sqlmodel.sql.sqltypes.AutoString(length=100), nullable=False),
         sa.Column("member_id", sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
         sa.PrimaryKeyConstraint("channel_id", "member_id"),
     )
@@ -75,14 +75,14 @@ def upgrade() -> None:
         sa.Column("first_ts", sa.Float(), nullable=True),
         sa.Column("first_day", sa.Integer(), nullable=True),
         sa.Column("first_target", sqlmodel.sql.sqltypes.AutoString(length=64), nullable=True),
-        sa.Column("first_channel", sqlmodel.sql.sqltypes.AutoString(length=64), nullable=True),
+        sa.Column("first_channel", sqlmodel.sql.sqltypes.AutoString(length=100), nullable=True),
         sa.PrimaryKeyConstraint("id"),
     )
     op.create_table(
         "member_day",
         sa.Column("member_id", sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
-        sa.Column("channel_id", sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
         sa.Column("day", sa.Integer(), nullable=False),
+        sa.Column("channel_id", sqlmodel.sql.sqltypes.AutoString(length=100), nullable=False),
         sa.Column("n_message", sa.Integer(), nullable=False),
         sa.Column("n_reply", sa.Integer(), nullable=False),
         sa.Column("n_reaction", sa.Integer(), nullable=False),
@@ -91,30 +91,34 @@ def upgrade() -> None:
         sa.Column("n_survey_answer", sa.Integer(), nullable=False),
         sa.Column("sentiment_sum", sa.Float(), nullable=False),
         sa.Column("sentiment_n", sa.Integer(), nullable=False),
-        sa.PrimaryKeyConstraint("member_id", "channel_id", "day"),
+        sa.PrimaryKeyConstraint("member_id", "day", "channel_id"),
+        sqlite_with_rowid=False,
     )
     with op.batch_alter_table("member_day", schema=None) as batch_op:
+        batch_op.create_index("ix_member_day_channel_day", ["channel_id", "day"], unique=False)
         batch_op.create_index("ix_member_day_day", ["day"], unique=False)
 
     op.create_table(
         "pair_day",
-        sa.Column("source_id", sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
         sa.Column("target_id", sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
-        sa.Column("channel_id", sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
+        sa.Column("source_id", sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
         sa.Column("day", sa.Integer(), nullable=False),
+        sa.Column("channel_id", sqlmodel.sql.sqltypes.AutoString(length=100), nullable=False),
         sa.Column("n_reply", sa.Integer(), nullable=False),
         sa.Column("n_reaction", sa.Integer(), nullable=False),
         sa.Column("n_mention", sa.Integer(), nullable=False),
-        sa.PrimaryKeyConstraint("source_id", "target_id", "channel_id", "day"),
+        sa.PrimaryKeyConstraint("target_id", "source_id", "day", "channel_id"),
+        sqlite_with_rowid=False,
     )
     with op.batch_alter_table("pair_day", schema=None) as batch_op:
         batch_op.create_index("ix_pair_day_day", ["day"], unique=False)
+        batch_op.create_index("ix_pair_day_source_day", ["source_id", "day"], unique=False)
 
     op.create_table(
         "snapshot",
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("as_of", sa.Date(), nullable=False),
-        sa.Column("scope", sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
+        sa.Column("scope", sqlmodel.sql.sqltypes.AutoString(length=100), nullable=False),
         sa.Column("created_at", sqlmodel.sql.sqltypes.UTCDateTime(), nullable=False),
         sa.Column("love_threshold", sa.Float(), nullable=False),
         sa.Column("reach_threshold", sa.Float(), nullable=False),
@@ -149,11 +153,13 @@ def downgrade() -> None:
     op.drop_table("snapshot_member")
     op.drop_table("snapshot")
     with op.batch_alter_table("pair_day", schema=None) as batch_op:
+        batch_op.drop_index("ix_pair_day_source_day")
         batch_op.drop_index("ix_pair_day_day")
 
     op.drop_table("pair_day")
     with op.batch_alter_table("member_day", schema=None) as batch_op:
         batch_op.drop_index("ix_member_day_day")
+        batch_op.drop_index("ix_member_day_channel_day")
 
     op.drop_table("member_day")
     op.drop_table("member")
