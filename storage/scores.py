@@ -11,12 +11,11 @@ from __future__ import annotations
 from collections.abc import Collection
 from dataclasses import dataclass
 
-from sqlalchemy import Connection, bindparam, select, text
+from sqlalchemy import Connection, bindparam, text
 
 from bot.core.model import Kind
 from bot.core.orbit import MemberStats
 from bot.core.scoring import ScoringParams
-from storage.sql import CHANNEL, CHANNEL_MEMBER, MEMBER
 
 _LOVE_SQL = """
 WITH d AS (
@@ -26,7 +25,7 @@ WITH d AS (
          + SUM(n_survey_answer) * :w_survey_answer AS pts,
          SUM(sentiment_sum) AS ss, SUM(sentiment_n) AS sn
   FROM member_day
-  WHERE day > :lo AND day <= :hi {channel_filter}
+  WHERE +day > :lo AND +day <= :hi {channel_filter}
   GROUP BY member_id, day
 )
 SELECT member_id,
@@ -39,24 +38,42 @@ FROM d
 GROUP BY member_id
 """
 
-_REACH_SQL = """
-WITH s AS (
-  SELECT target_id, source_id,
-         SUM((n_reply * :w_reply + n_reaction * :w_reaction + n_mention * :w_mention)
-             * pow(:half, (:hi - day) / :half_life)) AS s
-  FROM pair_day
-  WHERE day > :lo AND day <= :hi AND source_id NOT IN :excluded {pair_channel_filter}
-  GROUP BY target_id, source_id
-  UNION ALL
-  SELECT first_target, id, :bonus * pow(:half, (:hi - first_day) / :half_life)
-  FROM member
-  WHERE first_target IS NOT NULL AND first_target <> id
-    AND first_day > :lo AND first_day <= :hi
-    AND id NOT IN :excluded {first_channel_filter}
-),
-c AS (SELECT target_id, source_id, SUM(s) AS s FROM s GROUP BY target_id, source_id)
+_PAIR_STRENGTH = """
+SUM((n_reply * :w_reply + n_reaction * :w_reaction + n_mention * :w_mention)
+    * pow(:half, (:hi - day) / :half_life))
+"""
+
+_REACH_SQL = f"""
 SELECT target_id, SUM(CASE WHEN s > :cap THEN :cap ELSE s END) AS reach
-FROM c GROUP BY target_id
+FROM (
+  SELECT target_id, source_id, {_PAIR_STRENGTH} AS s
+  FROM pair_day
+  WHERE +day > :lo AND +day <= :hi AND source_id NOT IN :excluded {{channel_filter}}
+  GROUP BY target_id, source_id
+) AS pairs
+GROUP BY target_id
+"""
+
+#: Pairs earning the pulled-in bonus, with their strength without it. The first activity of the
+#: source was a response to the target inside the window, so the pair has rows in pair_day.
+_BONUS_SQL = f"""
+SELECT m.first_target AS target_id,
+       :bonus * pow(:half, (:hi - m.first_day) / :half_life) AS bonus,
+       (SELECT {_PAIR_STRENGTH} FROM pair_day p
+        WHERE p.target_id = m.first_target AND p.source_id = m.id
+          AND p.day > :lo AND p.day <= :hi {{pair_channel_filter}}) AS s
+FROM member m
+WHERE m.first_target IS NOT NULL AND m.first_target <> m.id
+  AND m.first_day > :lo AND m.first_day <= :hi
+  AND m.id NOT IN :excluded {{first_channel_filter}}
+"""
+
+_POPULATION_SQL = """
+SELECT m.id, m.name,
+       EXISTS (SELECT 1 FROM channel_member cm JOIN channel c ON c.id = cm.channel_id
+               WHERE cm.member_id = m.id AND c.tracked {channel_filter}) AS in_scope
+FROM member m
+WHERE NOT m.is_bot AND NOT m.deleted AND NOT m.opted_out
 """
 
 
@@ -72,22 +89,15 @@ class Population:
 def population(
     conn: Connection, team: Collection[str], channel_id: str | None = None
 ) -> Population:
-    names = {
-        r.id: r.name
-        for r in conn.execute(
-            select(MEMBER.c.id, MEMBER.c.name).where(
-                ~MEMBER.c.is_bot & ~MEMBER.c.deleted & ~MEMBER.c.opted_out
-            )
-        )
-        if r.id not in team
-    }
-    q = select(CHANNEL_MEMBER.c.member_id).join(
-        CHANNEL, CHANNEL.c.id == CHANNEL_MEMBER.c.channel_id
-    )
-    q = q.where(CHANNEL.c.tracked)
-    if channel_id is not None:
-        q = q.where(CHANNEL.c.id == channel_id)
-    in_scope = {m for m in conn.execute(q.distinct()).scalars() if m in names}
+    sql = _POPULATION_SQL.format(channel_filter="AND c.id = :channel" if channel_id else "")
+    names: dict[str, str] = {}
+    in_scope: set[str] = set()
+    for member_id, name, scoped in conn.execute(text(sql), {"channel": channel_id}):
+        if member_id in team:
+            continue
+        names[member_id] = name
+        if scoped:
+            in_scope.add(member_id)
     return Population(names=names, in_scope=in_scope)
 
 
@@ -131,14 +141,23 @@ def community_stats(
         "bonus": reach_p.pulled_in_bonus,
         "excluded": sorted(team) or [""],
     }
-    reach_sql = _REACH_SQL.format(
-        pair_channel_filter="AND channel_id = :channel" if channel_id else "",
-        first_channel_filter="AND first_channel = :channel" if channel_id else "",
-    )
     if channel_id:
         reach_params["channel"] = channel_id
-    reach_stmt = text(reach_sql).bindparams(bindparam("excluded", expanding=True))
+    reach_stmt = text(
+        _REACH_SQL.format(channel_filter="AND channel_id = :channel" if channel_id else "")
+    ).bindparams(bindparam("excluded", expanding=True))
     reach = {r.target_id: float(r.reach) for r in conn.execute(reach_stmt, reach_params)}
+    bonus_stmt = text(
+        _BONUS_SQL.format(
+            pair_channel_filter="AND p.channel_id = :channel" if channel_id else "",
+            first_channel_filter="AND m.first_channel = :channel" if channel_id else "",
+        )
+    ).bindparams(bindparam("excluded", expanding=True))
+    cap = reach_p.connection_cap
+    for r in conn.execute(bonus_stmt, reach_params):
+        strength = float(r.s or 0.0)
+        gain = min(cap, strength + float(r.bonus)) - min(cap, strength)
+        reach[r.target_id] = reach.get(r.target_id, 0.0) + gain
 
     stats = []
     for member_id in sorted(pop.in_scope | (love.keys() & pop.names.keys())):

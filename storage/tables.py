@@ -41,14 +41,17 @@ class ChannelMember(SQLModel, table=True):
 
 
 class Activity(SQLModel, table=True):
+    """Every signal. Indexes are only those a query uses: the idempotency key, (actor, day) for
+    refreshing one member's rollups and for ``forget``, and ``ref`` for edits and deletions."""
+
     __tablename__ = "activity"
-    __table_args__ = (Index("ix_activity_day_actor", "day", "actor"),)
+    __table_args__ = (Index("ix_activity_actor_day", "actor", "day"),)
 
     id: int | None = Field(default=None, primary_key=True)
     key: str = Field(unique=True)
     kind: str = Field(max_length=16)
-    actor: str = Field(max_length=64, index=True)
-    target: str | None = Field(default=None, max_length=64, index=True)
+    actor: str = Field(max_length=64)
+    target: str | None = Field(default=None, max_length=64)
     channel: str = Field(max_length=100)
     ts: float
     day: int

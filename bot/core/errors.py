@@ -9,9 +9,9 @@ class PulseError(Exception):
     """Base of every error a user can act on."""
 
 
-class NotFound(PulseError):
+class NotFoundError(PulseError):
     """A channel, member or record the user named does not exist."""
 
 
-class BadInput(PulseError):
+class BadInputError(PulseError):
     """An argument, file or payload that cannot be used as given."""

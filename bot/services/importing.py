@@ -26,6 +26,7 @@ from bot.adapters.slack.export import (
     parse_day_file,
     plan_import,
 )
+from bot.adapters.slack.translate import with_slack_bots
 from bot.core.model import ActivityRow, Directory, Kind
 from storage import activities as store
 from storage import directory as people
@@ -89,10 +90,7 @@ def _results(
 
 
 def _default_jobs(source: ExportSource, files: list[DayFile]) -> int:
-    if source.path.is_dir():
-        size = sum((source.path / f.path).stat().st_size for f in files)
-    else:
-        size = source.path.stat().st_size * 5
+    size = sum(source.size(f.path) for f in files)
     return (os.cpu_count() or 1) if size >= PARALLEL_MIN_BYTES else 1
 
 
@@ -121,9 +119,10 @@ def import_export(
         if jobs is None:
             jobs = _default_jobs(source, plan.day_files)
         with engine.begin() as conn:
+            store.prepare_bulk(conn)
             people.upsert_members(conn, plan.members)
             people.upsert_channels(conn, plan.channels)
-            directory = people.load_directory(conn)
+            directory = with_slack_bots(people.load_directory(conn))
             known = {m.id for m in plan.members}
             starters: dict[tuple[str, str], str] = {}
             first: store.FirstSeen = {}

@@ -8,14 +8,14 @@ from datetime import date
 
 from sqlalchemy import Connection, Engine, func, select
 
-from bot.core.errors import NotFound
+from bot.core.errors import NotFoundError
 from bot.core.model import date_to_day, day_to_date
 from bot.core.orbit import build_summary
 from bot.core.scoring import ScoringParams
 from bot.core.summary import OrbitSummary, TeamMember
 from storage import directory as people
 from storage import scores, snapshots
-from storage.sql import ACTIVITY
+from storage.sql import MEMBER_DAY
 
 
 @dataclass(frozen=True, slots=True)
@@ -35,7 +35,8 @@ def team_ids(conn: Connection, team: TeamConfig) -> set[str]:
 
 
 def latest_day(conn: Connection) -> date | None:
-    day = conn.execute(select(func.max(ACTIVITY.c.day))).scalar_one_or_none()
+    """The last day with any activity (read from the rollups' day index)."""
+    day = conn.execute(select(func.max(MEMBER_DAY.c.day))).scalar_one_or_none()
     return None if day is None else day_to_date(int(day))
 
 
@@ -53,7 +54,7 @@ def orbit_summary(
     *,
     as_of: date | None = None,
     channel: str | None = None,
-    keep_snapshot: bool = True,
+    keep_snapshot: bool = False,
 ) -> OrbitSummary:
     """Score everyone and place them on the orbit map; optionally keep it as a snapshot so the
     next run reports movement and applies hysteresis."""
@@ -64,7 +65,7 @@ def orbit_summary(
             found = people.channel_by_name(conn, channel)
             if found is None:
                 known = ", ".join(people.channel_names(conn)[:20]) or "none imported yet"
-                raise NotFound(f"no channel named {channel!r}; known channels: {known}")
+                raise NotFoundError(f"no channel named {channel!r}; known channels: {known}")
             channel_id, channel = found.id, found.name
         ids = team_ids(conn, team)
         stats = scores.community_stats(conn, params, date_to_day(as_of), ids, channel_id)

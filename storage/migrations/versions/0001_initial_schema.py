@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-11-25 04:05:18.426463
+Create Date: 2026-11-25 04:09:54.419267
 
 """
 
@@ -39,10 +39,8 @@ def upgrade() -> None:
         sa.UniqueConstraint("key"),
     )
     with op.batch_alter_table("activity", schema=None) as batch_op:
-        batch_op.create_index(batch_op.f("ix_activity_actor"), ["actor"], unique=False)
-        batch_op.create_index("ix_activity_day_actor", ["day", "actor"], unique=False)
+        batch_op.create_index("ix_activity_actor_day", ["actor", "day"], unique=False)
         batch_op.create_index(batch_op.f("ix_activity_ref"), ["ref"], unique=False)
-        batch_op.create_index(batch_op.f("ix_activity_target"), ["target"], unique=False)
 
     op.create_table(
         "channel",
@@ -172,10 +170,8 @@ def downgrade() -> None:
 
     op.drop_table("channel")
     with op.batch_alter_table("activity", schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f("ix_activity_target"))
         batch_op.drop_index(batch_op.f("ix_activity_ref"))
-        batch_op.drop_index("ix_activity_day_actor")
-        batch_op.drop_index(batch_op.f("ix_activity_actor"))
+        batch_op.drop_index("ix_activity_actor_day")
 
     op.drop_table("activity")
     # ### end Alembic commands ###

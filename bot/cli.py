@@ -1,0 +1,255 @@
+"""The ``pulse`` command."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import logging
+import sys
+import tempfile
+from datetime import date
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+from sqlalchemy.exc import SQLAlchemyError
+
+from bot.bootstrap import Container, bootstrap
+from bot.core.errors import PulseError
+from bot.services.reporting import orbit_summary
+
+if TYPE_CHECKING:
+    from bot.services.importing import ImportReport
+
+#: Report formats; the renderers (matplotlib) are imported only when a command needs them.
+FORMATS = ("table", "json", "md", "html", "png")
+
+app = typer.Typer(
+    help="Community Pulse: love, reach and the orbit map of your platform community.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+db_app = typer.Typer(help="Database schema.", no_args_is_help=True)
+app.add_typer(db_app, name="db")
+
+out = Console()
+err = Console(stderr=True)
+log = logging.getLogger("bot.cli")
+
+
+def _fail(message: str, code: int = 1) -> typer.Exit:
+    err.print(f"[bold red]error:[/] {message}", highlight=False, markup=True, soft_wrap=True)
+    return typer.Exit(code)
+
+
+def _container() -> Container:
+    try:
+        return bootstrap()
+    except PulseError as exc:
+        raise _fail(str(exc), 2) from None
+
+
+def _as_of(value: str) -> date | None:
+    if value == "latest":
+        return None
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise typer.BadParameter(f"{value!r} is not a date; use YYYY-MM-DD or 'latest'") from None
+
+
+@app.command("import")
+def import_command(
+    path: Annotated[Path, typer.Argument(help="Slack export: the .zip file or its folder")],
+    jobs: Annotated[
+        int | None, typer.Option(help="worker processes (default: all cores for big exports)")
+    ] = None,
+) -> None:
+    """Import a Slack workspace export. Re-importing the same export adds nothing."""
+    from bot.services.importing import import_export
+
+    container = _container()
+    with Progress(
+        TextColumn("[progress.description]{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=err,
+        transient=True,
+    ) as bar:
+        task = bar.add_task("importing day files", total=None)
+
+        def progress(done: int, total: int) -> None:
+            bar.update(task, completed=done, total=total)
+
+        try:
+            report = import_export(
+                container.engine,
+                path.expanduser(),
+                store_text=container.settings.store_text,
+                jobs=jobs,
+                progress=progress,
+            )
+        except PulseError as exc:
+            raise _fail(
+                f"{exc}\nNothing was stored; fix the problem and run the import again."
+            ) from None
+    out.print(import_table(report))
+
+
+def import_table(report: ImportReport) -> Table:
+    table = Table(title=f"Imported {report.source} in {report.seconds:.1f} s", show_lines=False)
+    table.add_column("what")
+    table.add_column("count", justify="right")
+    table.add_row("members in users.json", f"{report.members:,}")
+    table.add_row("channels", f"{report.channels:,}")
+    if report.unlisted_channels:
+        names = ", ".join(report.unlisted_channels[:5])
+        table.add_row(
+            f"  of which not in channels.json ({names})", f"{len(report.unlisted_channels):,}"
+        )
+    table.add_row("day files read", f"{report.files:,}")
+    table.add_row("messages read", f"{report.messages:,}")
+    for kind, count in sorted(report.found.items()):
+        table.add_row(f"  {kind} activities", f"{count:,}")
+    table.add_row("[bold]new activities stored[/]", f"[bold]{report.new:,}[/]")
+    table.add_row("already stored (skipped)", f"{report.already_stored:,}")
+    for reason, count in sorted(report.skipped.items(), key=lambda kv: (-kv[1], kv[0])):
+        table.add_row(f"skipped: {reason}", f"{count:,}", style="dim")
+    return table
+
+
+@app.command()
+def report(
+    as_of: Annotated[str, typer.Option(help="YYYY-MM-DD, or 'latest' activity day")] = "latest",
+    channel: Annotated[str | None, typer.Option(help="only this channel")] = None,
+    fmt: Annotated[
+        list[str] | None,
+        typer.Option("--format", "-f", help=f"one of {', '.join(FORMATS)}; repeatable"),
+    ] = None,
+    out_dir: Annotated[
+        Path | None, typer.Option("--out", help="folder for report.{json,md,html,png}")
+    ] = None,
+    snapshot: Annotated[
+        bool,
+        typer.Option(help="keep this run as a snapshot: later reports show movement since it"),
+    ] = False,
+) -> None:
+    """Print the orbit summary and write it as JSON, Markdown, HTML or PNG."""
+    formats = fmt or ["table"]
+    unknown = [f for f in formats if f not in FORMATS]
+    if unknown:
+        raise typer.BadParameter(
+            f"unknown format {unknown[0]!r}; use one of {', '.join(FORMATS)}", param_hint="--format"
+        )
+    when = _as_of(as_of)
+    container = _container()
+    try:
+        summary = orbit_summary(
+            container.engine,
+            container.scoring,
+            container.team,
+            as_of=when,
+            channel=channel,
+            keep_snapshot=snapshot,
+        )
+    except PulseError as exc:
+        raise _fail(str(exc)) from None
+    if "table" in formats:
+        from bot.render.terminal import print_summary
+
+        print_summary(summary, out)
+    files = [f for f in formats if f != "table"]
+    if out_dir is None and files:
+        streamable = [f for f in files if f in ("json", "md")]
+        if len(files) == 1 and streamable:
+            if files[0] == "json":
+                text = json.dumps(summary.to_json(), separators=(",", ":"))
+            else:
+                from bot.render.markdown import render_markdown
+
+                text = render_markdown(summary)
+            sys.stdout.write(text + "\n")
+            return
+        out_dir = Path("out")
+    if out_dir is not None and files:
+        from bot.render import write_reports
+
+        for written in write_reports(summary, out_dir, files):
+            err.print(f"wrote {written}")
+
+
+@app.command()
+def demo(
+    out_dir: Annotated[Path, typer.Option("--out", help="folder for the report files")] = Path(
+        "out"
+    ),
+    seed: Annotated[int, typer.Option(help="random seed of the synthetic community")] = 7,
+) -> None:
+    """Generate a synthetic community, import it and report it: no accounts needed."""
+    from bot.demo.generator import DEMO, generate_export
+    from bot.render import print_summary, write_reports
+    from bot.services.importing import import_export
+
+    container = _container()
+    end = date.today()
+    profile = dataclasses.replace(DEMO, seed=seed)
+    with tempfile.TemporaryDirectory(prefix="pulse-demo-") as tmp:
+        export = Path(tmp) / "export"
+        stats = generate_export(
+            export, profile, end=end, platform_channel=container.settings.platform_channel
+        )
+        err.print(
+            f"generated a synthetic community: {stats.users} people, {stats.channels} channels, "
+            f"{stats.messages:,} messages, {stats.replies:,} replies, {stats.reactions:,} reactions"
+        )
+        try:
+            result = import_export(container.engine, export)
+        except PulseError as exc:
+            raise _fail(str(exc)) from None
+    out.print(import_table(result))
+    summary = orbit_summary(
+        container.engine, container.scoring, container.team, as_of=end, keep_snapshot=True
+    )
+    print_summary(summary, out)
+    for written in write_reports(summary, out_dir, ["json", "md", "html", "png"]):
+        err.print(f"wrote {written}")
+
+
+@db_app.command("upgrade")
+def db_upgrade() -> None:
+    """Apply database migrations (also done automatically on every start)."""
+    from storage.migrate import current_revision
+
+    container = _container()
+    out.print(f"database at revision {current_revision(container.engine)}")
+
+
+@app.command()
+def health() -> None:
+    """Exit 0 when the database is reachable and its schema is current (container health)."""
+    from storage.migrate import current_revision, head_revision
+
+    try:
+        container = bootstrap(migrate=False)
+        current = current_revision(container.engine)
+    except PulseError as exc:
+        raise _fail(str(exc)) from None
+    except SQLAlchemyError as exc:
+        raise _fail(f"database unreachable: {exc}") from None
+    head = head_revision(container.engine)
+    if current != head:
+        raise _fail(f"database schema at {current}, expected {head}: run 'pulse db upgrade'")
+    out.print("ok")
+
+
+def main() -> None:
+    try:
+        app()
+    except PulseError as exc:  # a domain error that escaped a command: still no traceback
+        err.print(f"[bold red]error:[/] {exc}")
+        raise SystemExit(1) from None

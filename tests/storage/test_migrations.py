@@ -1,0 +1,30 @@
+from __future__ import annotations
+
+from pathlib import Path
+
+from alembic.autogenerate import compare_metadata
+from alembic.runtime.migration import MigrationContext
+from sqlalchemy import Engine
+from sqlmodel import SQLModel
+
+from storage.engine import make_engine
+from storage.migrate import HEAD, current_revision, head_revision, upgrade
+
+
+def test_head_constant_matches_the_migration_scripts(tmp_path: Path) -> None:
+    assert head_revision(make_engine(f"sqlite:///{tmp_path}/x.db")) == HEAD
+
+
+def test_migrations_create_exactly_the_models(db_engine: Engine) -> None:
+    assert current_revision(db_engine) == HEAD
+    with db_engine.connect() as conn:
+        diff = compare_metadata(MigrationContext.configure(conn), SQLModel.metadata)
+    assert diff == []
+
+
+def test_upgrade_twice_is_harmless(tmp_path: Path) -> None:
+    engine = make_engine(f"sqlite:///{tmp_path}/twice.db")
+    assert current_revision(engine) is None
+    upgrade(engine)
+    upgrade(engine)
+    assert current_revision(engine) == HEAD
