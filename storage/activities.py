@@ -1,7 +1,8 @@
 """Writing activities and keeping the daily rollups a pure function of them.
 
-Rollups (``member_day``, ``pair_day``) are never incremented blindly: after activities are added or
-deleted, the affected (member, day) cells are recomputed from the activity table. That makes every
+Rollups (``member_day``, ``pair_day`` and their per-channel twins) are never incremented
+blindly: after activities are added or deleted, the affected (member, day) cells are recomputed
+from the activity table. That makes every
 path — bulk import, a live event, a Slack retry, a deletion, ``forget`` — agree by construction.
 """
 
@@ -23,36 +24,60 @@ from sqlalchemy import (
 )
 
 from bot.core.model import ROW_COLUMNS, Activity, ActivityRow, Kind
-from storage.sql import ACTIVITY, BATCH, MEMBER, MEMBER_DAY, PAIR_DAY, insert_ignore
+from storage.sql import (
+    ACTIVITY,
+    BATCH,
+    MEMBER,
+    MEMBER_CHANNEL_DAY,
+    MEMBER_DAY,
+    PAIR_CHANNEL_DAY,
+    PAIR_DAY,
+    insert_ignore,
+)
 
 
 def _count(kind: Kind) -> str:
     return f"SUM(CASE WHEN kind = '{kind.value}' THEN 1 ELSE 0 END)"
 
 
-_MEMBER_DAY_SELECT = f"""
-SELECT actor, day, channel,
+_MEMBER_COUNTS = (
+    "n_message, n_reply, n_reaction, n_mention, n_join, n_survey_answer, sentiment_sum, sentiment_n"
+)
+_PAIR_COUNTS = "n_reply, n_reaction, n_mention"
+
+#: Channel rollups come from the activities; the global ones from the channel rollups.
+_REBUILD = (
+    f"""
+INSERT INTO member_channel_day (channel_id, member_id, day, {_MEMBER_COUNTS})
+SELECT channel, actor, day,
        {_count(Kind.MESSAGE)}, {_count(Kind.REPLY)}, {_count(Kind.REACTION)},
        {_count(Kind.MENTION)}, {_count(Kind.JOIN)}, {_count(Kind.SURVEY_ANSWER)},
        COALESCE(SUM(sentiment), 0), COUNT(sentiment)
-FROM activity WHERE day BETWEEN :lo AND :hi {{members}}
-GROUP BY actor, day, channel
-"""
-
-_PAIR_DAY_SELECT = f"""
-SELECT target, actor, day, channel,
+FROM activity WHERE day BETWEEN :lo AND :hi {{actor_filter}}
+GROUP BY channel, actor, day
+""",
+    f"""
+INSERT INTO pair_channel_day (channel_id, target_id, source_id, day, {_PAIR_COUNTS})
+SELECT channel, target, actor, day,
        {_count(Kind.REPLY)}, {_count(Kind.REACTION)}, {_count(Kind.MENTION)}
 FROM activity
 WHERE day BETWEEN :lo AND :hi AND target IS NOT NULL AND target <> actor
-  AND kind IN ('reply', 'reaction', 'mention') {{members}}
-GROUP BY target, actor, day, channel
-"""
-
-_MEMBER_DAY_COLS = (
-    "member_id, day, channel_id, n_message, n_reply, n_reaction, n_mention, n_join, "
-    "n_survey_answer, sentiment_sum, sentiment_n"
+  AND kind IN ('reply', 'reaction', 'mention') {{actor_filter}}
+GROUP BY channel, target, actor, day
+""",
+    f"""
+INSERT INTO member_day (member_id, day, {_MEMBER_COUNTS})
+SELECT member_id, day, {", ".join(f"SUM({c})" for c in _MEMBER_COUNTS.split(", "))}
+FROM member_channel_day WHERE day BETWEEN :lo AND :hi {{member_filter}}
+GROUP BY member_id, day
+""",
+    f"""
+INSERT INTO pair_day (target_id, source_id, day, {_PAIR_COUNTS})
+SELECT target_id, source_id, day, {", ".join(f"SUM({c})" for c in _PAIR_COUNTS.split(", "))}
+FROM pair_channel_day WHERE day BETWEEN :lo AND :hi {{source_filter}}
+GROUP BY target_id, source_id, day
+""",
 )
-_PAIR_DAY_COLS = "target_id, source_id, day, channel_id, n_reply, n_reaction, n_mention"
 
 
 def prepare_bulk(conn: Connection) -> None:
@@ -100,24 +125,30 @@ class Cells:
 
 
 def refresh_rollups(conn: Connection, cells: Cells) -> None:
-    """Recompute ``member_day`` and ``pair_day`` for the given cells from ``activity``."""
-    params: dict[str, object] = {"lo": cells.lo, "hi": cells.hi}
-    member_filter = ""
-    md_where = and_(MEMBER_DAY.c.day >= cells.lo, MEMBER_DAY.c.day <= cells.hi)
-    pd_where = and_(PAIR_DAY.c.day >= cells.lo, PAIR_DAY.c.day <= cells.hi)
-    if cells.members is not None:
-        member_filter = "AND actor IN :members"
-        params["members"] = sorted(cells.members)
-        md_where = and_(md_where, MEMBER_DAY.c.member_id.in_(sorted(cells.members)))
-        pd_where = and_(pd_where, PAIR_DAY.c.source_id.in_(sorted(cells.members)))
-    conn.execute(delete(MEMBER_DAY).where(md_where))
-    conn.execute(delete(PAIR_DAY).where(pd_where))
-    for table_cols, select_sql in (
-        (f"member_day ({_MEMBER_DAY_COLS})", _MEMBER_DAY_SELECT),
-        (f"pair_day ({_PAIR_DAY_COLS})", _PAIR_DAY_SELECT),
+    """Recompute the rollups of the given cells from ``activity``."""
+    members = sorted(cells.members) if cells.members is not None else None
+    for table, who in (
+        (MEMBER_CHANNEL_DAY, "member_id"),
+        (PAIR_CHANNEL_DAY, "source_id"),
+        (MEMBER_DAY, "member_id"),
+        (PAIR_DAY, "source_id"),
     ):
-        stmt = text(f"INSERT INTO {table_cols} " + select_sql.format(members=member_filter))
-        if cells.members is not None:
+        where = and_(table.c.day >= cells.lo, table.c.day <= cells.hi)
+        if members is not None:
+            where = and_(where, table.c[who].in_(members))
+        conn.execute(delete(table).where(where))
+    filters = {"actor_filter": "", "member_filter": "", "source_filter": ""}
+    params: dict[str, object] = {"lo": cells.lo, "hi": cells.hi}
+    if members is not None:
+        filters = {
+            "actor_filter": "AND actor IN :members",
+            "member_filter": "AND member_id IN :members",
+            "source_filter": "AND source_id IN :members",
+        }
+        params["members"] = members
+    for sql in _REBUILD:
+        stmt = text(sql.format(**filters))
+        if members is not None:
             stmt = stmt.bindparams(bindparam("members", expanding=True))
         conn.execute(stmt, params)
 

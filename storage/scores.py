@@ -9,32 +9,31 @@ queries group in the rollups' primary-key order, so SQLite streams through its c
 from __future__ import annotations
 
 from collections.abc import Collection
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
-from sqlalchemy import Connection, bindparam, text
+from sqlalchemy import BindParameter, Connection, Engine, bindparam, text
 
 from bot.core.model import Kind
 from bot.core.orbit import MemberStats
 from bot.core.scoring import ScoringParams
 
 _LOVE_SQL = """
-WITH d AS (
-  SELECT member_id, day,
-         SUM(n_message) * :w_message + SUM(n_reply) * :w_reply + SUM(n_reaction) * :w_reaction
-         + SUM(n_mention) * :w_mention + SUM(n_join) * :w_join
-         + SUM(n_survey_answer) * :w_survey_answer AS pts,
-         SUM(sentiment_sum) AS ss, SUM(sentiment_n) AS sn
-  FROM member_day
-  WHERE +day > :lo AND +day <= :hi {channel_filter}
-  GROUP BY member_id, day
-)
 SELECT member_id,
        SUM(CASE WHEN pts > :cap THEN :cap ELSE pts END * pow(:half, (:hi - day) / :half_life))
          AS love,
        MAX(day) AS last_day,
-       SUM(CASE WHEN day > :s_lo THEN ss ELSE 0 END) AS ss,
-       SUM(CASE WHEN day > :s_lo THEN sn ELSE 0 END) AS sn
-FROM d
+       SUM(CASE WHEN day > :s_lo THEN sentiment_sum ELSE 0 END) AS ss,
+       SUM(CASE WHEN day > :s_lo THEN sentiment_n ELSE 0 END) AS sn
+FROM (
+  SELECT member_id, day,
+         n_message * :w_message + n_reply * :w_reply + n_reaction * :w_reaction
+         + n_mention * :w_mention + n_join * :w_join + n_survey_answer * :w_survey_answer
+         AS pts,
+         sentiment_sum, sentiment_n
+  FROM {table}
+  WHERE +day > :lo AND +day <= :hi {channel_filter}
+) AS d
 GROUP BY member_id
 """
 
@@ -47,7 +46,7 @@ _REACH_SQL = f"""
 SELECT target_id, SUM(CASE WHEN s > :cap THEN :cap ELSE s END) AS reach
 FROM (
   SELECT target_id, source_id, {_PAIR_STRENGTH} AS s
-  FROM pair_day
+  FROM {{table}}
   WHERE +day > :lo AND +day <= :hi AND source_id NOT IN :excluded {{channel_filter}}
   GROUP BY target_id, source_id
 ) AS pairs
@@ -55,11 +54,11 @@ GROUP BY target_id
 """
 
 #: Pairs earning the pulled-in bonus, with their strength without it. The first activity of the
-#: source was a response to the target inside the window, so the pair has rows in pair_day.
+#: source was a response to the target inside the window, so the pair has rollup rows.
 _BONUS_SQL = f"""
 SELECT m.first_target AS target_id,
        :bonus * pow(:half, (:hi - m.first_day) / :half_life) AS bonus,
-       (SELECT {_PAIR_STRENGTH} FROM pair_day p
+       (SELECT {_PAIR_STRENGTH} FROM {{table}} p
         WHERE p.target_id = m.first_target AND p.source_id = m.id
           AND p.day > :lo AND p.day <= :hi {{pair_channel_filter}}) AS s
 FROM member m
@@ -101,74 +100,103 @@ def population(
     return Population(names=names, in_scope=in_scope)
 
 
+LoveRow = tuple[float, int, float | None]
+
+
+def _love(
+    engine: Engine, params: ScoringParams, as_of_day: int, channel_id: str | None
+) -> dict[str, LoveRow]:
+    p = params.love
+    values: dict[str, object] = {
+        "half": 0.5,
+        "half_life": float(p.half_life_days),
+        **{f"w_{k.value}": p.weight(k) for k in Kind},
+        "lo": as_of_day - p.window_days,
+        "hi": as_of_day,
+        "cap": p.daily_cap,
+        "s_lo": as_of_day - params.listen.sentiment_days,
+        "channel": channel_id,
+    }
+    sql = _LOVE_SQL.format(
+        table="member_channel_day" if channel_id else "member_day",
+        channel_filter="AND channel_id = :channel" if channel_id else "",
+    )
+    love: dict[str, LoveRow] = {}
+    with engine.connect() as conn:
+        for r in conn.execute(text(sql), values):
+            sentiment = float(r.ss) / int(r.sn) if r.sn else None
+            love[r.member_id] = (float(r.love), int(r.last_day), sentiment)
+    return love
+
+
+def _reach(
+    engine: Engine,
+    params: ScoringParams,
+    as_of_day: int,
+    team: Collection[str],
+    channel_id: str | None,
+) -> dict[str, float]:
+    p = params.reach
+    values: dict[str, object] = {
+        "half": 0.5,
+        "half_life": float(p.half_life_days),
+        **{f"w_{k.value}": p.weight(k) for k in (Kind.REPLY, Kind.REACTION, Kind.MENTION)},
+        "lo": as_of_day - p.window_days,
+        "hi": as_of_day,
+        "cap": p.connection_cap,
+        "bonus": p.pulled_in_bonus,
+        "excluded": sorted(team) or [""],
+        "channel": channel_id,
+    }
+    table = "pair_channel_day" if channel_id else "pair_day"
+    reach_sql = _REACH_SQL.format(
+        table=table, channel_filter="AND channel_id = :channel" if channel_id else ""
+    )
+    bonus_sql = _BONUS_SQL.format(
+        table=table,
+        pair_channel_filter="AND p.channel_id = :channel" if channel_id else "",
+        first_channel_filter="AND m.first_channel = :channel" if channel_id else "",
+    )
+    excluded: BindParameter[list[str]] = bindparam("excluded", expanding=True)
+    with engine.connect() as conn:
+        reach = {
+            r.target_id: float(r.reach)
+            for r in conn.execute(text(reach_sql).bindparams(excluded), values)
+        }
+        for r in conn.execute(text(bonus_sql).bindparams(excluded), values):
+            strength = float(r.s or 0.0)
+            gain = min(p.connection_cap, strength + float(r.bonus))
+            reach[r.target_id] = (
+                reach.get(r.target_id, 0.0) + gain - min(p.connection_cap, strength)
+            )
+    return reach
+
+
 def community_stats(
-    conn: Connection,
+    engine: Engine,
     params: ScoringParams,
     as_of_day: int,
     team: Collection[str],
     channel_id: str | None = None,
 ) -> list[MemberStats]:
-    """Stats for every community member in scope at ``as_of_day`` (inclusive)."""
-    pop = population(conn, team, channel_id)
-    love_p, reach_p = params.love, params.reach
+    """Stats for every community member in scope at ``as_of_day`` (inclusive).
 
-    love_params: dict[str, object] = {
-        "half": 0.5,
-        "half_life": float(love_p.half_life_days),
-        **{f"w_{k.value}": love_p.weight(k) for k in Kind},
-        "lo": as_of_day - love_p.window_days,
-        "hi": as_of_day,
-        "cap": love_p.daily_cap,
-        "s_lo": as_of_day - params.listen.sentiment_days,
-    }
-    love_sql = _LOVE_SQL.format(
-        channel_filter="AND channel_id = :channel" if channel_id else "",
-    )
-    if channel_id:
-        love_params["channel"] = channel_id
-    love: dict[str, tuple[float, int, float | None]] = {}
-    for r in conn.execute(text(love_sql), love_params):
-        sentiment = float(r.ss) / int(r.sn) if r.sn else None
-        love[r.member_id] = (float(r.love), int(r.last_day), sentiment)
-
-    reach_params: dict[str, object] = {
-        "half": 0.5,
-        "half_life": float(reach_p.half_life_days),
-        **{f"w_{k.value}": reach_p.weight(k) for k in (Kind.REPLY, Kind.REACTION, Kind.MENTION)},
-        "lo": as_of_day - reach_p.window_days,
-        "hi": as_of_day,
-        "cap": reach_p.connection_cap,
-        "bonus": reach_p.pulled_in_bonus,
-        "excluded": sorted(team) or [""],
-    }
-    if channel_id:
-        reach_params["channel"] = channel_id
-    reach_stmt = text(
-        _REACH_SQL.format(channel_filter="AND channel_id = :channel" if channel_id else "")
-    ).bindparams(bindparam("excluded", expanding=True))
-    reach = {r.target_id: float(r.reach) for r in conn.execute(reach_stmt, reach_params)}
-    bonus_stmt = text(
-        _BONUS_SQL.format(
-            pair_channel_filter="AND p.channel_id = :channel" if channel_id else "",
-            first_channel_filter="AND m.first_channel = :channel" if channel_id else "",
-        )
-    ).bindparams(bindparam("excluded", expanding=True))
-    cap = reach_p.connection_cap
-    for r in conn.execute(bonus_stmt, reach_params):
-        strength = float(r.s or 0.0)
-        gain = min(cap, strength + float(r.bonus)) - min(cap, strength)
-        reach[r.target_id] = reach.get(r.target_id, 0.0) + gain
-
+    Love and reach are independent scans, so they run side by side on their own connections
+    (the database does the work; Python only waits).
+    """
+    with ThreadPoolExecutor(max_workers=2, thread_name_prefix="scores") as pool:
+        love_job = pool.submit(_love, engine, params, as_of_day, channel_id)
+        reach_job = pool.submit(_reach, engine, params, as_of_day, team, channel_id)
+        with engine.connect() as conn:
+            pop = population(conn, team, channel_id)
+        love, reach = love_job.result(), reach_job.result()
     stats = []
     for member_id in sorted(pop.in_scope | (love.keys() & pop.names.keys())):
-        name = pop.names.get(member_id)
-        if name is None:
-            continue
         love_value, last_day, sentiment = love.get(member_id, (0.0, -1, None))
         stats.append(
             MemberStats(
                 id=member_id,
-                name=name,
+                name=pop.names[member_id],
                 love=love_value,
                 reach=reach.get(member_id, 0.0),
                 sentiment=sentiment,

@@ -60,23 +60,7 @@ class Activity(SQLModel, table=True):
     text: str | None = None
 
 
-class MemberDay(SQLModel, table=True):
-    """Per member, day and channel: activity counts by kind and the sentiment sum.
-
-    The primary key is in the order scores are aggregated (member, then day), and on SQLite the
-    table is clustered on it (WITHOUT ROWID), so scoring streams through it without sorting.
-    """
-
-    __tablename__ = "member_day"
-    __table_args__ = (
-        Index("ix_member_day_day", "day"),
-        Index("ix_member_day_channel_day", "channel_id", "day"),
-        {"sqlite_with_rowid": False},
-    )
-
-    member_id: str = Field(primary_key=True, max_length=64)
-    day: int = Field(primary_key=True)
-    channel_id: str = Field(primary_key=True, max_length=100)
+class _MemberCounts(SQLModel):
     n_message: int = 0
     n_reply: int = 0
     n_reaction: int = 0
@@ -87,24 +71,69 @@ class MemberDay(SQLModel, table=True):
     sentiment_n: int = 0
 
 
-class PairDay(SQLModel, table=True):
-    """Responses of ``source_id`` to ``target_id``'s content per day and channel (for reach),
-    clustered like ``member_day`` in the order reach is aggregated (target, source, day)."""
+class MemberDay(_MemberCounts, table=True):
+    """Per member and day, all channels together: activity counts by kind and the sentiment
+    sum. One row per member-day is what love is summed over; on SQLite the table is clustered on
+    its key (WITHOUT ROWID), so scoring streams through it in order."""
+
+    __tablename__ = "member_day"
+    __table_args__ = (Index("ix_member_day_day", "day"), {"sqlite_with_rowid": False})
+
+    member_id: str = Field(primary_key=True, max_length=64)
+    day: int = Field(primary_key=True)
+
+
+class MemberChannelDay(_MemberCounts, table=True):
+    """The same counts per channel, for channel views (``/orbit #channel``)."""
+
+    __tablename__ = "member_channel_day"
+    __table_args__ = (
+        Index("ix_member_channel_day_member_day", "member_id", "day"),
+        Index("ix_member_channel_day_day", "day"),
+        {"sqlite_with_rowid": False},
+    )
+
+    channel_id: str = Field(primary_key=True, max_length=100)
+    member_id: str = Field(primary_key=True, max_length=64)
+    day: int = Field(primary_key=True)
+
+
+class _PairCounts(SQLModel):
+    n_reply: int = 0
+    n_reaction: int = 0
+    n_mention: int = 0
+
+
+class PairDay(_PairCounts, table=True):
+    """Responses of ``source_id`` to ``target_id``'s content per day (for reach), clustered in
+    the order reach is aggregated: target, source, day."""
 
     __tablename__ = "pair_day"
     __table_args__ = (
-        Index("ix_pair_day_day", "day"),
         Index("ix_pair_day_source_day", "source_id", "day"),
+        Index("ix_pair_day_day", "day"),
         {"sqlite_with_rowid": False},
     )
 
     target_id: str = Field(primary_key=True, max_length=64)
     source_id: str = Field(primary_key=True, max_length=64)
     day: int = Field(primary_key=True)
+
+
+class PairChannelDay(_PairCounts, table=True):
+    """The same per channel, for channel views."""
+
+    __tablename__ = "pair_channel_day"
+    __table_args__ = (
+        Index("ix_pair_channel_day_source_day", "source_id", "day"),
+        Index("ix_pair_channel_day_day", "day"),
+        {"sqlite_with_rowid": False},
+    )
+
     channel_id: str = Field(primary_key=True, max_length=100)
-    n_reply: int = 0
-    n_reaction: int = 0
-    n_mention: int = 0
+    target_id: str = Field(primary_key=True, max_length=64)
+    source_id: str = Field(primary_key=True, max_length=64)
+    day: int = Field(primary_key=True)
 
 
 class Snapshot(SQLModel, table=True):

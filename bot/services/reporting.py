@@ -68,7 +68,7 @@ def orbit_summary(
                 raise NotFoundError(f"no channel named {channel!r}; known channels: {known}")
             channel_id, channel = found.id, found.name
         ids = team_ids(conn, team)
-        stats = scores.community_stats(conn, params, date_to_day(as_of), ids, channel_id)
+        stats = scores.community_stats(engine, params, date_to_day(as_of), ids, channel_id)
         scope = channel_id or ""
         previous = snapshots.previous_snapshot(conn, as_of, scope)
         names = people.member_names(conn, ids)

@@ -11,7 +11,14 @@ from bot.core.summary import Quadrant
 from storage import activities as store
 from storage import snapshots
 from storage.scores import community_stats
-from storage.sql import ACTIVITY, MEMBER, MEMBER_DAY, PAIR_DAY
+from storage.sql import (
+    ACTIVITY,
+    MEMBER,
+    MEMBER_CHANNEL_DAY,
+    MEMBER_DAY,
+    PAIR_CHANNEL_DAY,
+    PAIR_DAY,
+)
 
 DAY = 20_000
 
@@ -77,14 +84,19 @@ def test_deleting_a_message_removes_its_activities_and_their_rollups(db_engine: 
     assert pairs(db_engine) == {("B", "A")}
 
 
-def test_bulk_rows_then_refresh_equals_live_recording(db_engine: Engine, tmp_path: object) -> None:
-    store.record(db_engine, SAMPLE)
-    live = (table_rows(db_engine, MEMBER_DAY), table_rows(db_engine, PAIR_DAY))
+ROLLUPS = (MEMBER_DAY, PAIR_DAY, MEMBER_CHANNEL_DAY, PAIR_CHANNEL_DAY)
+
+
+def test_bulk_rows_then_refresh_equals_live_recording(db_engine: Engine) -> None:
+    for a in SAMPLE:  # one event at a time, as the live bot records them
+        store.record(db_engine, [a])
+    live = [table_rows(db_engine, t) for t in ROLLUPS]
+    assert all(live)
     with db_engine.begin() as conn:
-        conn.execute(MEMBER_DAY.delete())
-        conn.execute(PAIR_DAY.delete())
+        for table in ROLLUPS:
+            conn.execute(table.delete())
         store.refresh_rollups(conn, store.Cells(DAY - 10, DAY + 10))
-    assert (table_rows(db_engine, MEMBER_DAY), table_rows(db_engine, PAIR_DAY)) == live
+    assert [table_rows(db_engine, t) for t in ROLLUPS] == live
 
 
 def test_first_activity_is_remembered_for_the_pulled_in_bonus(db_engine: Engine) -> None:
@@ -94,7 +106,7 @@ def test_first_activity_is_remembered_for_the_pulled_in_bonus(db_engine: Engine)
     store.record(db_engine, [first])  # arrives late (import of older history)
     with db_engine.connect() as conn:
         d = conn.execute(select(MEMBER).where(MEMBER.c.id == "D")).one()
-        stats = {s.id: s for s in community_stats(conn, ScoringParams(), DAY, set())}
+        stats = {s.id: s for s in community_stats(db_engine, ScoringParams(), DAY, set())}
     assert (d.first_target, d.first_day) == ("A", DAY - 1)
     # 3 for the reply plus the 5 bonus, decayed by one day and capped at 5
     assert stats["A"].reach == 5.0
@@ -104,7 +116,7 @@ def test_snapshots_give_previous_quadrants_and_counts(db_engine: Engine) -> None
     store.record(db_engine, SAMPLE)
     params = ScoringParams()
     with db_engine.begin() as conn:
-        stats = community_stats(conn, params, DAY, set())
+        stats = community_stats(db_engine, params, DAY, set())
         summary = build_summary(stats, params=params, as_of=date(2024, 10, 4))
         snapshots.save_snapshot(conn, summary)
         snapshots.save_snapshot(conn, summary)  # same day again replaces, not duplicates

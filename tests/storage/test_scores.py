@@ -84,8 +84,7 @@ def test_sql_scores_equal_the_reference(
     clear(db_engine)
     params = ScoringParams()
     store.record(db_engine, acts)
-    with db_engine.connect() as conn:
-        stats = {s.id: s for s in community_stats(conn, params, AS_OF, TEAM, channel)}
+    stats = {s.id: s for s in community_stats(db_engine, params, AS_OF, TEAM, channel)}
     expected = reference(acts, params, channel)
     assert "T" not in stats
     in_window = {

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-11-25 04:09:54.419267
+Create Date: 2026-11-25 04:12:50.012772
 
 """
 
@@ -77,10 +77,7 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id"),
     )
     op.create_table(
-        "member_day",
-        sa.Column("member_id", sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
-        sa.Column("day", sa.Integer(), nullable=False),
-        sa.Column("channel_id", sqlmodel.sql.sqltypes.AutoString(length=100), nullable=False),
+        "member_channel_day",
         sa.Column("n_message", sa.Integer(), nullable=False),
         sa.Column("n_reply", sa.Integer(), nullable=False),
         sa.Column("n_reaction", sa.Integer(), nullable=False),
@@ -89,23 +86,61 @@ def upgrade() -> None:
         sa.Column("n_survey_answer", sa.Integer(), nullable=False),
         sa.Column("sentiment_sum", sa.Float(), nullable=False),
         sa.Column("sentiment_n", sa.Integer(), nullable=False),
-        sa.PrimaryKeyConstraint("member_id", "day", "channel_id"),
+        sa.Column("channel_id", sqlmodel.sql.sqltypes.AutoString(length=100), nullable=False),
+        sa.Column("member_id", sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
+        sa.Column("day", sa.Integer(), nullable=False),
+        sa.PrimaryKeyConstraint("channel_id", "member_id", "day"),
         sqlite_with_rowid=False,
     )
-    with op.batch_alter_table("member_day", schema=None) as batch_op:
-        batch_op.create_index("ix_member_day_channel_day", ["channel_id", "day"], unique=False)
-        batch_op.create_index("ix_member_day_day", ["day"], unique=False)
+    with op.batch_alter_table("member_channel_day", schema=None) as batch_op:
+        batch_op.create_index("ix_member_channel_day_day", ["day"], unique=False)
+        batch_op.create_index(
+            "ix_member_channel_day_member_day", ["member_id", "day"], unique=False
+        )
 
     op.create_table(
-        "pair_day",
-        sa.Column("target_id", sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
-        sa.Column("source_id", sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
-        sa.Column("day", sa.Integer(), nullable=False),
-        sa.Column("channel_id", sqlmodel.sql.sqltypes.AutoString(length=100), nullable=False),
+        "member_day",
+        sa.Column("n_message", sa.Integer(), nullable=False),
         sa.Column("n_reply", sa.Integer(), nullable=False),
         sa.Column("n_reaction", sa.Integer(), nullable=False),
         sa.Column("n_mention", sa.Integer(), nullable=False),
-        sa.PrimaryKeyConstraint("target_id", "source_id", "day", "channel_id"),
+        sa.Column("n_join", sa.Integer(), nullable=False),
+        sa.Column("n_survey_answer", sa.Integer(), nullable=False),
+        sa.Column("sentiment_sum", sa.Float(), nullable=False),
+        sa.Column("sentiment_n", sa.Integer(), nullable=False),
+        sa.Column("member_id", sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
+        sa.Column("day", sa.Integer(), nullable=False),
+        sa.PrimaryKeyConstraint("member_id", "day"),
+        sqlite_with_rowid=False,
+    )
+    with op.batch_alter_table("member_day", schema=None) as batch_op:
+        batch_op.create_index("ix_member_day_day", ["day"], unique=False)
+
+    op.create_table(
+        "pair_channel_day",
+        sa.Column("n_reply", sa.Integer(), nullable=False),
+        sa.Column("n_reaction", sa.Integer(), nullable=False),
+        sa.Column("n_mention", sa.Integer(), nullable=False),
+        sa.Column("channel_id", sqlmodel.sql.sqltypes.AutoString(length=100), nullable=False),
+        sa.Column("target_id", sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
+        sa.Column("source_id", sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
+        sa.Column("day", sa.Integer(), nullable=False),
+        sa.PrimaryKeyConstraint("channel_id", "target_id", "source_id", "day"),
+        sqlite_with_rowid=False,
+    )
+    with op.batch_alter_table("pair_channel_day", schema=None) as batch_op:
+        batch_op.create_index("ix_pair_channel_day_day", ["day"], unique=False)
+        batch_op.create_index("ix_pair_channel_day_source_day", ["source_id", "day"], unique=False)
+
+    op.create_table(
+        "pair_day",
+        sa.Column("n_reply", sa.Integer(), nullable=False),
+        sa.Column("n_reaction", sa.Integer(), nullable=False),
+        sa.Column("n_mention", sa.Integer(), nullable=False),
+        sa.Column("target_id", sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
+        sa.Column("source_id", sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
+        sa.Column("day", sa.Integer(), nullable=False),
+        sa.PrimaryKeyConstraint("target_id", "source_id", "day"),
         sqlite_with_rowid=False,
     )
     with op.batch_alter_table("pair_day", schema=None) as batch_op:
@@ -155,11 +190,20 @@ def downgrade() -> None:
         batch_op.drop_index("ix_pair_day_day")
 
     op.drop_table("pair_day")
+    with op.batch_alter_table("pair_channel_day", schema=None) as batch_op:
+        batch_op.drop_index("ix_pair_channel_day_source_day")
+        batch_op.drop_index("ix_pair_channel_day_day")
+
+    op.drop_table("pair_channel_day")
     with op.batch_alter_table("member_day", schema=None) as batch_op:
         batch_op.drop_index("ix_member_day_day")
-        batch_op.drop_index("ix_member_day_channel_day")
 
     op.drop_table("member_day")
+    with op.batch_alter_table("member_channel_day", schema=None) as batch_op:
+        batch_op.drop_index("ix_member_channel_day_member_day")
+        batch_op.drop_index("ix_member_channel_day_day")
+
+    op.drop_table("member_channel_day")
     op.drop_table("member")
     with op.batch_alter_table("channel_member", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_channel_member_member_id"))

@@ -22,7 +22,16 @@ from bot.adapters.slack.export import ExportError
 from bot.services.importing import ImportReport, import_export
 from storage.engine import make_engine
 from storage.migrate import upgrade
-from storage.sql import ACTIVITY, CHANNEL, CHANNEL_MEMBER, MEMBER, MEMBER_DAY, PAIR_DAY
+from storage.sql import (
+    ACTIVITY,
+    CHANNEL,
+    CHANNEL_MEMBER,
+    MEMBER,
+    MEMBER_CHANNEL_DAY,
+    MEMBER_DAY,
+    PAIR_CHANNEL_DAY,
+    PAIR_DAY,
+)
 from tests.adapters.slack.exports import ExportBuilder, epoch_day, msg, reactions, reply, slack_ts
 
 DAY1, DAY2, DAY3 = "2026-06-01", "2026-06-02", "2026-06-03"
@@ -705,7 +714,7 @@ def test_rollups_match_the_activities(tmp_path: Path, engine: Engine) -> None:
     run(engine, folder)
 
     member_day = {
-        r[:3]: r[3:9] for r in table_rows(engine, MEMBER_DAY, columns=MEMBER_DAY_COLUMNS)
+        r[:3]: r[3:9] for r in table_rows(engine, MEMBER_CHANNEL_DAY, columns=MEMBER_DAY_COLUMNS)
     }  # (member, channel, day) -> (message, reply, reaction, mention, join, survey_answer)
     assert member_day == {
         ("U1", "C1", D1): (1, 0, 0, 0, 0, 0),
@@ -713,7 +722,7 @@ def test_rollups_match_the_activities(tmp_path: Path, engine: Engine) -> None:
         ("U3", "C1", D1): (0, 0, 1, 0, 1, 0),
         ("U3", "C1", D2): (0, 1, 0, 0, 0, 0),
     }
-    assert table_rows(engine, PAIR_DAY, columns=PAIR_DAY_COLUMNS) == [
+    assert table_rows(engine, PAIR_CHANNEL_DAY, columns=PAIR_DAY_COLUMNS) == [
         # source, target, channel, day, reply, reaction, mention
         ("U2", "U1", "C1", D1, 1, 2, 1),
         ("U2", "U3", "C1", D1, 0, 0, 1),
@@ -741,11 +750,33 @@ def test_rollups_match_the_activities(tmp_path: Path, engine: Engine) -> None:
             counts[6] += sentiment
             counts[7] += 1
     actual = {
-        r[:3]: list(r[3:]) for r in table_rows(engine, MEMBER_DAY, columns=MEMBER_DAY_COLUMNS)
+        r[:3]: list(r[3:])
+        for r in table_rows(engine, MEMBER_CHANNEL_DAY, columns=MEMBER_DAY_COLUMNS)
     }
     assert actual.keys() == expected.keys()
     for key, values in expected.items():
         assert actual[key] == pytest.approx(values)
+
+    # The global rollups are the channel rollups summed over channels.
+    summed: dict[tuple[str, int], list[float]] = defaultdict(lambda: [0.0] * 8)
+    for (member, _channel, day), values in actual.items():
+        summed[(member, day)] = [a + b for a, b in zip(summed[(member, day)], values, strict=True)]
+    global_rows = {
+        r[:2]: list(r[2:])
+        for r in table_rows(
+            engine, MEMBER_DAY, columns=tuple(c for c in MEMBER_DAY_COLUMNS if c != "channel_id")
+        )
+    }
+    assert global_rows == {k: pytest.approx(v) for k, v in summed.items()}
+    pair_global = table_rows(
+        engine, PAIR_DAY, columns=tuple(c for c in PAIR_DAY_COLUMNS if c != "channel_id")
+    )
+    assert pair_global == [
+        ("U2", "U1", D1, 1, 2, 1),
+        ("U2", "U3", D1, 0, 0, 1),
+        ("U3", "U1", D1, 0, 1, 0),
+        ("U3", "U1", D2, 1, 0, 0),
+    ]
 
 
 # --- 8. bad input changes nothing ---------------------------------------------------------------
