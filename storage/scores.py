@@ -67,12 +67,13 @@ WHERE m.first_target IS NOT NULL AND m.first_target <> m.id
   AND m.id NOT IN :excluded {{first_channel_filter}}
 """
 
-_POPULATION_SQL = """
-SELECT m.id, m.name,
-       EXISTS (SELECT 1 FROM channel_member cm JOIN channel c ON c.id = cm.channel_id
-               WHERE cm.member_id = m.id AND c.tracked {channel_filter}) AS in_scope
-FROM member m
-WHERE NOT m.is_bot AND NOT m.deleted AND NOT m.opted_out
+_COMMUNITY_SQL = """
+SELECT id, name FROM member WHERE NOT is_bot AND NOT deleted AND NOT opted_out
+"""
+
+_IN_CHANNELS_SQL = """
+SELECT member_id FROM channel_member
+WHERE channel_id IN (SELECT id FROM channel WHERE tracked {channel_filter})
 """
 
 
@@ -88,15 +89,13 @@ class Population:
 def population(
     conn: Connection, team: Collection[str], channel_id: str | None = None
 ) -> Population:
-    sql = _POPULATION_SQL.format(channel_filter="AND c.id = :channel" if channel_id else "")
-    names: dict[str, str] = {}
-    in_scope: set[str] = set()
-    for member_id, name, scoped in conn.execute(text(sql), {"channel": channel_id}):
-        if member_id in team:
-            continue
-        names[member_id] = name
-        if scoped:
-            in_scope.add(member_id)
+    names = {
+        member_id: name
+        for member_id, name in conn.execute(text(_COMMUNITY_SQL))
+        if member_id not in team
+    }
+    sql = _IN_CHANNELS_SQL.format(channel_filter="AND id = :channel" if channel_id else "")
+    in_scope = {m for (m,) in conn.execute(text(sql), {"channel": channel_id}) if m in names}
     return Population(names=names, in_scope=in_scope)
 
 
@@ -191,7 +190,7 @@ def community_stats(
             pop = population(conn, team, channel_id)
         love, reach = love_job.result(), reach_job.result()
     stats = []
-    for member_id in sorted(pop.in_scope | (love.keys() & pop.names.keys())):
+    for member_id in pop.in_scope | (love.keys() & pop.names.keys()):
         love_value, last_day, sentiment = love.get(member_id, (0.0, -1, None))
         stats.append(
             MemberStats(

@@ -155,26 +155,32 @@ def build_summary(
     active = [s for s in stats if s.last_active_day is not None]
     th = thresholds(active, params.thresholds)
     hysteresis = params.thresholds.hysteresis
-    members: list[MemberScore] = []
-    for s in stats:
-        silent = s.last_active_day is None
-        q = (
-            Quadrant.OBSERVER
-            if silent
-            else quadrant(s.love, s.reach, th, previous.get(s.id), hysteresis)
+    scored = [
+        MemberScore(
+            s.id,
+            s.name,
+            s.love,
+            s.reach,
+            quadrant(s.love, s.reach, th, previous.get(s.id), hysteresis),
+            s.sentiment,
         )
-        members.append(MemberScore(s.id, s.name, s.love, s.reach, q, s.sentiment, silent))
-    members.sort(key=lambda m: (m.silent, -(m.love + m.reach), m.name, m.id))
+        for s in active
+    ]
+    scored.sort(key=lambda m: (-(m.love + m.reach), m.name, m.id))
+    silent = sorted((s for s in stats if s.last_active_day is None), key=lambda s: (s.name, s.id))
     counts = {q.value: 0 for q in Quadrant}
-    counts["silent"] = 0
-    for m in members:
+    for m in scored:
         counts[m.quadrant.value] += 1
-        counts["silent"] += m.silent
-    as_of_day = date_to_day(as_of)
+    counts[Quadrant.OBSERVER.value] += len(silent)
+    counts["silent"] = len(silent)
+    members = scored + [
+        MemberScore(s.id, s.name, s.love, s.reach, Quadrant.OBSERVER, s.sentiment, True)
+        for s in silent
+    ]
     listen = who_to_listen(
-        members,
-        {s.id: s.last_active_day for s in stats},
-        as_of_day,
+        scored,
+        {s.id: s.last_active_day for s in active},
+        date_to_day(as_of),
         params.listen.count,
         params.listen.recent_days,
     )
@@ -184,7 +190,7 @@ def build_summary(
         thresholds=th,
         counts=counts,
         members=members,
-        multipliers=[m for m in members if m.quadrant is Quadrant.MULTIPLIER],
+        multipliers=[m for m in scored if m.quadrant is Quadrant.MULTIPLIER],
         listen=listen,
         team=sorted(team, key=lambda t: t.name),
         channel=channel,

@@ -39,13 +39,14 @@ class MemberScore:
     silent: bool = False
 
     def to_json(self) -> dict[str, Any]:
+        sentiment = self.sentiment
         return {
             "id": self.id,
             "name": self.name,
-            "love": round(self.love, 3),
-            "reach": round(self.reach, 3),
+            "love": round(self.love, 3) if self.love else 0.0,
+            "reach": round(self.reach, 3) if self.reach else 0.0,
             "quadrant": self.quadrant.value,
-            "sentiment": None if self.sentiment is None else round(self.sentiment, 3),
+            "sentiment": None if sentiment is None else round(sentiment, 3),
         }
 
 
