@@ -39,6 +39,16 @@ class Settings(BaseSettings):
         default_factory=list, description="comma-separated member ids counted as platform team"
     )
     min_respondents: int = Field(5, ge=3, description="smallest survey slice ever shown")
+    slack_bot_token: str | None = Field(None, validation_alias="SLACK_BOT_TOKEN")
+    slack_app_token: str | None = Field(None, validation_alias="SLACK_APP_TOKEN")
+    slack_signing_secret: str | None = Field(None, validation_alias="SLACK_SIGNING_SECRET")
+    slack_client_id: str | None = Field(None, validation_alias="SLACK_CLIENT_ID")
+    slack_client_secret: str | None = Field(None, validation_alias="SLACK_CLIENT_SECRET")
+    slack_api_url: str | None = Field(
+        None,
+        validation_alias="SLACK_API_URL",
+        description="Slack Web API base URL (tests point it at a local fake)",
+    )
     retention_days: int = Field(180, ge=1)
     log_level: str = "INFO"
 
@@ -70,7 +80,28 @@ class Settings(BaseSettings):
 def _env_name(field: str) -> str:
     if field == "database_url":
         return "DATABASE_URL"
+    if field.startswith("slack_"):
+        return field.upper()
     return f"PULSE_{field.upper()}"
+
+
+#: Values people leave in .env files from examples; never a real secret.
+PLACEHOLDERS = ("your-", "your_", "changeme", "change-me", "placeholder", "xxxx", "<", "...", "todo")
+SECRET_PREFIX = {"SLACK_BOT_TOKEN": "xoxb-", "SLACK_APP_TOKEN": "xapp-"}
+
+
+def require_secret(name: str, value: str | None, purpose: str) -> str:
+    """A secret that must be set for ``purpose``; missing or placeholder values are refused with
+    the variable's name and where to find the real value."""
+    if not value or not value.strip():
+        raise ConfigError(f"{name} is not set; it is needed {purpose}. See README, 'Slack app'.")
+    lowered = value.strip().lower()
+    prefix = SECRET_PREFIX.get(name)
+    if any(p in lowered for p in PLACEHOLDERS) or (prefix and lowered == prefix):
+        raise ConfigError(f"{name} still holds a placeholder ({value[:12]}…); paste the real value.")
+    if prefix and not lowered.startswith(prefix):
+        raise ConfigError(f"{name} should start with {prefix!r}; check you pasted the right token.")
+    return value.strip()
 
 
 def load_settings(**overrides: Any) -> Settings:

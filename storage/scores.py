@@ -12,7 +12,7 @@ from collections.abc import Collection
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
-from sqlalchemy import BindParameter, Connection, Engine, bindparam, text
+from sqlalchemy import Connection, Engine, bindparam, text
 
 from bot.core.model import Kind
 from bot.core.orbit import MemberStats
@@ -32,7 +32,7 @@ FROM (
          AS pts,
          sentiment_sum, sentiment_n
   FROM {table}
-  WHERE +day > :lo AND +day <= :hi {channel_filter}
+  WHERE {day} > :lo AND {day} <= :hi {channel_filter}
 ) AS d
 GROUP BY member_id
 """
@@ -47,7 +47,7 @@ SELECT target_id, SUM(CASE WHEN s > :cap THEN :cap ELSE s END) AS reach
 FROM (
   SELECT target_id, source_id, {_PAIR_STRENGTH} AS s
   FROM {{table}}
-  WHERE +day > :lo AND +day <= :hi AND source_id NOT IN :excluded {{channel_filter}}
+  WHERE {{day}} > :lo AND {{day}} <= :hi AND source_id NOT IN :excluded {{channel_filter}}
   GROUP BY target_id, source_id
 ) AS pairs
 GROUP BY target_id
@@ -102,6 +102,18 @@ def population(
 LoveRow = tuple[float, int, float | None]
 
 
+def _day_column(engine: Engine) -> str:
+    """``+day`` keeps SQLite from using the day index, so it streams the clustered rollups in
+    key order instead; PostgreSQL plans better with the plain column."""
+    return "+day" if engine.dialect.name == "sqlite" else "day"
+
+
+def _tune(conn: Connection) -> None:
+    """PostgreSQL: room to hash-aggregate a few million rollup rows instead of sorting them."""
+    if conn.dialect.name == "postgresql":
+        conn.exec_driver_sql("SET LOCAL work_mem = '64MB'")
+
+
 def _love(
     engine: Engine, params: ScoringParams, as_of_day: int, channel_id: str | None
 ) -> dict[str, LoveRow]:
@@ -119,24 +131,22 @@ def _love(
     sql = _LOVE_SQL.format(
         table="member_channel_day" if channel_id else "member_day",
         channel_filter="AND channel_id = :channel" if channel_id else "",
+        day=_day_column(engine),
     )
     love: dict[str, LoveRow] = {}
     with engine.connect() as conn:
+        _tune(conn)
         for r in conn.execute(text(sql), values):
             sentiment = float(r.ss) / int(r.sn) if r.sn else None
             love[r.member_id] = (float(r.love), int(r.last_day), sentiment)
     return love
 
 
-def _reach(
-    engine: Engine,
-    params: ScoringParams,
-    as_of_day: int,
-    team: Collection[str],
-    channel_id: str | None,
-) -> dict[str, float]:
+def _reach_values(
+    params: ScoringParams, as_of_day: int, team: Collection[str], channel_id: str | None
+) -> dict[str, object]:
     p = params.reach
-    values: dict[str, object] = {
+    return {
         "half": 0.5,
         "half_life": float(p.half_life_days),
         **{f"w_{k.value}": p.weight(k) for k in (Kind.REPLY, Kind.REACTION, Kind.MENTION)},
@@ -147,28 +157,49 @@ def _reach(
         "excluded": sorted(team) or [""],
         "channel": channel_id,
     }
-    table = "pair_channel_day" if channel_id else "pair_day"
-    reach_sql = _REACH_SQL.format(
-        table=table, channel_filter="AND channel_id = :channel" if channel_id else ""
+
+
+def _reach(
+    engine: Engine,
+    params: ScoringParams,
+    as_of_day: int,
+    team: Collection[str],
+    channel_id: str | None,
+) -> dict[str, float]:
+    """Σ over responders of min(cap, decayed responses), without the pulled-in bonus."""
+    sql = _REACH_SQL.format(
+        table="pair_channel_day" if channel_id else "pair_day",
+        channel_filter="AND channel_id = :channel" if channel_id else "",
+        day=_day_column(engine),
     )
-    bonus_sql = _BONUS_SQL.format(
-        table=table,
+    values = _reach_values(params, as_of_day, team, channel_id)
+    with engine.connect() as conn:
+        _tune(conn)
+        stmt = text(sql).bindparams(bindparam("excluded", expanding=True))
+        return {r.target_id: float(r.reach) for r in conn.execute(stmt, values)}
+
+
+def _bonus(
+    engine: Engine,
+    params: ScoringParams,
+    as_of_day: int,
+    team: Collection[str],
+    channel_id: str | None,
+) -> list[tuple[str, float]]:
+    """What the pulled-in bonus adds to each target's reach, pair by pair under the cap."""
+    sql = _BONUS_SQL.format(
+        table="pair_channel_day" if channel_id else "pair_day",
         pair_channel_filter="AND p.channel_id = :channel" if channel_id else "",
         first_channel_filter="AND m.first_channel = :channel" if channel_id else "",
     )
-    excluded: BindParameter[list[str]] = bindparam("excluded", expanding=True)
+    cap = params.reach.connection_cap
+    gains = []
     with engine.connect() as conn:
-        reach = {
-            r.target_id: float(r.reach)
-            for r in conn.execute(text(reach_sql).bindparams(excluded), values)
-        }
-        for r in conn.execute(text(bonus_sql).bindparams(excluded), values):
+        stmt = text(sql).bindparams(bindparam("excluded", expanding=True))
+        for r in conn.execute(stmt, _reach_values(params, as_of_day, team, channel_id)):
             strength = float(r.s or 0.0)
-            gain = min(p.connection_cap, strength + float(r.bonus))
-            reach[r.target_id] = (
-                reach.get(r.target_id, 0.0) + gain - min(p.connection_cap, strength)
-            )
-    return reach
+            gains.append((r.target_id, min(cap, strength + float(r.bonus)) - min(cap, strength)))
+    return gains
 
 
 def community_stats(
@@ -180,15 +211,18 @@ def community_stats(
 ) -> list[MemberStats]:
     """Stats for every community member in scope at ``as_of_day`` (inclusive).
 
-    Love and reach are independent scans, so they run side by side on their own connections
-    (the database does the work; Python only waits).
+    Love, reach and the reach bonus are independent scans, so they run side by side on their
+    own connections (the database does the work; Python only waits).
     """
     with ThreadPoolExecutor(max_workers=2, thread_name_prefix="scores") as pool:
-        love_job = pool.submit(_love, engine, params, as_of_day, channel_id)
         reach_job = pool.submit(_reach, engine, params, as_of_day, team, channel_id)
+        love_job = pool.submit(_love, engine, params, as_of_day, channel_id)
+        bonus_job = pool.submit(_bonus, engine, params, as_of_day, team, channel_id)
         with engine.connect() as conn:
             pop = population(conn, team, channel_id)
         love, reach = love_job.result(), reach_job.result()
+        for target, gain in bonus_job.result():
+            reach[target] = reach.get(target, 0.0) + gain
     stats = []
     for member_id in pop.in_scope | (love.keys() & pop.names.keys()):
         love_value, last_day, sentiment = love.get(member_id, (0.0, -1, None))

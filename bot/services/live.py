@@ -1,0 +1,156 @@
+"""Use case: live chat events → stored activities, through the same core rules as the importer.
+
+Platform adapters translate their payloads into core messages and call these methods after
+acknowledging the event; everything here is idempotent, so retries and duplicate deliveries
+store nothing twice.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Protocol
+
+from sqlalchemy import Engine
+
+from bot.core.model import Activity, Channel, ChatMessage, Directory, Kind, Member
+from bot.core.sentiment import polarity
+from bot.core.signals import (
+    activities_for_message,
+    join_activity,
+    message_ref,
+    reaction_activity,
+)
+from storage import activities as store
+from storage import directory as people
+from storage.sql import ACTIVITY
+
+log = logging.getLogger(__name__)
+
+
+class PeopleSource(Protocol):
+    """The chat platform's directory (Slack: users.info, conversations.members)."""
+
+    def member(self, member_id: str) -> Member | None: ...
+
+    def channel_members(self, channel_id: str) -> list[str]: ...
+
+
+@dataclass
+class Recorder:
+    """Records live signals. ``directory`` (bots, opted-out members, the bot itself) is cached
+    and reloaded every ``ttl`` seconds or when privacy settings change."""
+
+    engine: Engine
+    people_source: PeopleSource | None = None
+    self_id: str | None = None
+    store_text: bool = False
+    ttl: float = 60.0
+    clock: Callable[[], float] = time.monotonic
+    _directory: Directory | None = field(default=None, init=False, repr=False)
+    _loaded_at: float = field(default=0.0, init=False, repr=False)
+    _known: set[str] = field(default_factory=set, init=False, repr=False)
+    _lock: threading.Lock = field(default_factory=threading.Lock, init=False, repr=False)
+
+    def directory(self) -> Directory:
+        with self._lock:
+            if self._directory is None or self.clock() - self._loaded_at > self.ttl:
+                with self.engine.connect() as conn:
+                    self._directory = people.load_directory(conn, self.self_id)
+                self._directory.bots.add("USLACKBOT")
+                self._loaded_at = self.clock()
+            return self._directory
+
+    def invalidate(self) -> None:
+        with self._lock:
+            self._directory = None
+
+    def _learn(self, ids: set[str]) -> None:
+        """Fetch names (and bot flags) of members seen for the first time."""
+        unknown = ids - self._known
+        if not unknown or self.people_source is None:
+            self._known |= unknown
+            return
+        found = [m for i in sorted(unknown) if (m := self.people_source.member(i)) is not None]
+        if found:
+            with self.engine.begin() as conn:
+                people.upsert_members(conn, found)
+            bots = {m.id for m in found if m.is_bot}
+            if bots:
+                self.directory().bots.update(bots)
+        self._known |= unknown
+
+    def _store(self, activities: list[Activity]) -> int:
+        if not activities:
+            return 0
+        self._learn({a.actor for a in activities} | {a.target for a in activities if a.target})
+        directory = self.directory()
+        kept = [a for a in activities if not directory.ignores(a.actor)]
+        return store.record(self.engine, kept)
+
+    def message(self, msg: ChatMessage) -> int:
+        """A new message or thread reply (including ``thread_broadcast``)."""
+        if msg.user:
+            self._learn({msg.user})
+        starter = None
+        if msg.is_reply and msg.parent_user is None and msg.thread_ts:
+            with self.engine.connect() as conn:
+                starter = store.thread_starter(conn, msg.channel, msg.thread_ts)
+        return self._store(
+            activities_for_message(
+                msg,
+                self.directory(),
+                polarity,
+                thread_starter=starter,
+                store_text=self.store_text,
+            )
+        )
+
+    def message_changed(self, msg: ChatMessage) -> int:
+        """An edit: the post and its mentions are replaced (sentiment and mentions follow the new
+        text); reactions on the message are untouched."""
+        ref = message_ref(msg.channel, msg.ts)
+        own = ACTIVITY.c.kind.in_([Kind.MESSAGE.value, Kind.REPLY.value, Kind.MENTION.value])
+        with self.engine.begin() as conn:
+            store.delete_where(conn, (ACTIVITY.c.ref == ref) & own)
+        return self.message(msg)
+
+    def message_deleted(self, channel: str, ts: str) -> int:
+        """A deleted message takes its post, mentions and the reactions on it along."""
+        with self.engine.begin() as conn:
+            return store.delete_where(conn, ACTIVITY.c.ref == message_ref(channel, ts))
+
+    def reaction_added(
+        self, channel: str, message_ts: str, reactor: str, emoji: str, author: str | None, ts: float
+    ) -> int:
+        directory = self.directory()
+        if directory.ignores(reactor):
+            return 0
+        target_author = None if directory.ignores(author) else author
+        return self._store(
+            [reaction_activity(channel, message_ts, reactor, emoji, target_author, ts)]
+        )
+
+    def reaction_removed(self, channel: str, message_ts: str, reactor: str, emoji: str) -> int:
+        key = reaction_activity(channel, message_ts, reactor, emoji, None, 0.0).key
+        with self.engine.begin() as conn:
+            return store.delete_where(conn, ACTIVITY.c.key == key)
+
+    def member_joined(self, channel: str, member_id: str, ts: float) -> int:
+        with self.engine.begin() as conn:
+            people.add_channel_member(conn, channel, member_id)
+        if self.directory().ignores(member_id):
+            return 0
+        return self._store([join_activity(channel, member_id, ts)])
+
+    def sync_channel(self, channel_id: str, name: str) -> int:
+        """Refresh a channel's membership (for silent members and the platform team)."""
+        if self.people_source is None:
+            return 0
+        members = self.people_source.channel_members(channel_id)
+        with self.engine.begin() as conn:
+            people.upsert_channels(conn, [Channel(channel_id, name, tuple(members))])
+        return len(members)
