@@ -4,13 +4,17 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from sqlalchemy import Engine
 from sqlalchemy.exc import OperationalError
 
-from bot.config import Settings, load_scoring, load_settings
+from bot.config import Settings, load_scoring, load_settings, require_secret
 from bot.core.scoring import ScoringParams
 from bot.services.reporting import TeamConfig
+
+if TYPE_CHECKING:
+    from slack_bolt import App
 from bot.yamlfile import ConfigError
 from storage.engine import make_engine
 from storage.migrate import upgrade
@@ -53,3 +57,75 @@ def bootstrap(settings: Settings | None = None, *, migrate: bool = True) -> Cont
                 "Check DATABASE_URL (or PULSE_DATABASE_URL) and that the server is running."
             ) from None
     return Container(settings=settings, engine=engine, scoring=scoring)
+
+
+@dataclass(frozen=True, slots=True)
+class SlackRuntime:
+    app: App
+    app_token: str | None
+
+
+def slack(container: Container, *, http: bool) -> SlackRuntime:
+    """The Bolt app with its listeners, for Socket Mode (bot + app token) or HTTP mode (bot token +
+    signing secret, or an OAuth install with client id and secret). Missing or placeholder
+    secrets stop here with the variable's name."""
+    from bot.adapters.slack.app import create_app, oauth_settings
+    from bot.adapters.slack.deps import SlackDeps
+    from bot.adapters.slack.people import SlackPeople
+    from bot.services.live import Recorder
+    from bot.services.orbit import OrbitService
+    from storage import directory as people
+
+    s = container.settings
+    oauth = None
+    token: str | None = None
+    app_token: str | None = None
+    signing_secret: str | None = None
+    if http:
+        signing_secret = require_secret(
+            "SLACK_SIGNING_SECRET",
+            s.slack_signing_secret,
+            "to verify Slack's requests in HTTP mode",
+        )
+        if s.slack_client_id:
+            secret = require_secret(
+                "SLACK_CLIENT_SECRET", s.slack_client_secret, "for multi-workspace installs"
+            )
+            oauth = oauth_settings(container.engine, s.slack_client_id, secret, s.slack_api_url)
+        else:
+            token = require_secret("SLACK_BOT_TOKEN", s.slack_bot_token, "to call Slack's Web API")
+    else:
+        token = require_secret("SLACK_BOT_TOKEN", s.slack_bot_token, "to call Slack's Web API")
+        app_token = require_secret(
+            "SLACK_APP_TOKEN", s.slack_app_token, "for Socket Mode (or run with --http)"
+        )
+        signing_secret = s.slack_signing_secret
+    recorder = Recorder(container.engine, store_text=s.store_text)
+    deps = SlackDeps(
+        recorder=recorder,
+        orbit=OrbitService(container.engine, container.scoring, container.team),
+        params=container.scoring,
+    )
+    app = create_app(
+        deps,
+        token=token,
+        signing_secret=signing_secret,
+        api_url=s.slack_api_url,
+        oauth=oauth,
+        request_verification=http,
+    )
+    if token is not None:
+        recorder.self_id = str(app.client.auth_test()["user_id"])
+        source = SlackPeople(app.client)
+        recorder.people_source = source
+        with container.engine.connect() as conn:
+            known = people.channel_by_name(conn, s.platform_channel)
+        channel_id = known.id if known else source.channel_id(s.platform_channel)
+        if channel_id is None:
+            logging.getLogger(__name__).warning(
+                "platform channel %r not found: only PULSE_ADMINS count as the platform team",
+                s.platform_channel,
+            )
+        else:
+            recorder.sync_channel(channel_id, s.platform_channel.lstrip("#"))
+    return SlackRuntime(app=app, app_token=app_token)

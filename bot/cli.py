@@ -230,6 +230,35 @@ def db_upgrade() -> None:
 
 
 @app.command()
+def run(
+    http: Annotated[bool, typer.Option("--http", help="serve HTTP instead of Socket Mode")] = False,
+    port: Annotated[int, typer.Option(help="HTTP port (with --http)")] = 3000,
+    host: Annotated[str, typer.Option(help="HTTP address (with --http)")] = "0.0.0.0",
+) -> None:
+    """Run the Slack bot: Socket Mode (SLACK_BOT_TOKEN + SLACK_APP_TOKEN) or, with --http,
+    /slack/events and /healthz (SLACK_BOT_TOKEN + SLACK_SIGNING_SECRET)."""
+    from bot.bootstrap import slack
+
+    container = _container()
+    try:
+        runtime = slack(container, http=http)
+    except PulseError as exc:
+        raise _fail(str(exc), 2) from None
+    if http:
+        import waitress
+
+        from bot.adapters.slack.app import wsgi_app
+
+        err.print(f"serving /slack/events and /healthz on http://{host}:{port}")
+        waitress.serve(wsgi_app(runtime.app, container.engine), host=host, port=port, threads=8)
+    else:
+        from slack_bolt.adapter.socket_mode import SocketModeHandler
+
+        err.print("connecting to Slack in Socket Mode")
+        SocketModeHandler(runtime.app, runtime.app_token).start()  # type: ignore[no-untyped-call]
+
+
+@app.command()
 def health() -> None:
     """Exit 0 when the database is reachable and its schema is current (container health)."""
     from storage.migrate import current_revision, head_revision

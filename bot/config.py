@@ -86,7 +86,17 @@ def _env_name(field: str) -> str:
 
 
 #: Values people leave in .env files from examples; never a real secret.
-PLACEHOLDERS = ("your-", "your_", "changeme", "change-me", "placeholder", "xxxx", "<", "...", "todo")
+PLACEHOLDERS = (
+    "your-",
+    "your_",
+    "changeme",
+    "change-me",
+    "placeholder",
+    "xxxx",
+    "<",
+    "...",
+    "todo",
+)
 SECRET_PREFIX = {"SLACK_BOT_TOKEN": "xoxb-", "SLACK_APP_TOKEN": "xapp-"}
 
 
@@ -98,7 +108,9 @@ def require_secret(name: str, value: str | None, purpose: str) -> str:
     lowered = value.strip().lower()
     prefix = SECRET_PREFIX.get(name)
     if any(p in lowered for p in PLACEHOLDERS) or (prefix and lowered == prefix):
-        raise ConfigError(f"{name} still holds a placeholder ({value[:12]}…); paste the real value.")
+        raise ConfigError(
+            f"{name} still holds a placeholder ({value[:12]}…); paste the real value."
+        )
     if prefix and not lowered.startswith(prefix):
         raise ConfigError(f"{name} should start with {prefix!r}; check you pasted the right token.")
     return value.strip()

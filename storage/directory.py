@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from sqlalchemy import Connection, select
+from sqlalchemy import Connection, delete, select
 
 from bot.core import model
 from storage import tables
@@ -35,6 +35,14 @@ def upsert_channels(conn: Connection, channels: Iterable[model.Channel]) -> int:
 
 def add_channel_member(conn: Connection, channel_id: str, member_id: str) -> None:
     insert_ignore(conn, CHANNEL_MEMBER, [{"channel_id": channel_id, "member_id": member_id}])
+
+
+def remove_channel_member(conn: Connection, channel_id: str, member_id: str) -> None:
+    conn.execute(
+        delete(CHANNEL_MEMBER).where(
+            CHANNEL_MEMBER.c.channel_id == channel_id, CHANNEL_MEMBER.c.member_id == member_id
+        )
+    )
 
 
 def load_directory(conn: Connection, self_id: str | None = None) -> model.Directory:

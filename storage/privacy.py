@@ -17,7 +17,8 @@ from storage.sql import (
 
 
 def erase(conn: Connection, member_id: str) -> int:
-    """Delete everything kept about a member; returns how many records went.
+    """Delete everything kept about a member; returns how many records went (activities,
+    links from others' activities, snapshot entries; rollups are derived and not counted).
 
     Their own activities go (with their rollups); other members' responses to them lose their
     target (the responder's engagement stays, the link to this member does not); snapshot rows
@@ -30,8 +31,8 @@ def erase(conn: Connection, member_id: str) -> int:
     if touched:
         conn.execute(update(ACTIVITY).where(ACTIVITY.c.target == member_id).values(target=None))
         erased += len(touched)
-    for table in (PAIR_DAY, PAIR_CHANNEL_DAY):
-        erased += conn.execute(delete(table).where(table.c.target_id == member_id)).rowcount
+    for table in (PAIR_DAY, PAIR_CHANNEL_DAY):  # derived rows: not counted as records
+        conn.execute(delete(table).where(table.c.target_id == member_id))
     erased += conn.execute(
         delete(SNAPSHOT_MEMBER).where(SNAPSHOT_MEMBER.c.member_id == member_id)
     ).rowcount

@@ -146,6 +146,11 @@ class Recorder:
             return 0
         return self._store([join_activity(channel, member_id, ts)])
 
+    def member_left(self, channel: str, member_id: str) -> None:
+        """Leaving ends membership (silent counts, the platform team); history stays."""
+        with self.engine.begin() as conn:
+            people.remove_channel_member(conn, channel, member_id)
+
     def sync_channel(self, channel_id: str, name: str) -> int:
         """Refresh a channel's membership (for silent members and the platform team)."""
         if self.people_source is None:

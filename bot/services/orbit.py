@@ -40,7 +40,7 @@ class Answer:
     detail: MemberDetail | None = None
     own: bool = False
     message: str = ""
-    #: for PRIVACY: "optout", "optin", "forget", "already_out", "already_in"
+    #: for PRIVACY: "optout", "optin", "forget", "already_opted_out", "already_opted_in"
     action: str = ""
     erased: int = 0
 
@@ -123,11 +123,12 @@ class OrbitService:
         with self.engine.begin() as conn:
             if verb is Verb.OPTIN:
                 was_out = privacy.set_opted_out(conn, member_id, False)
-                return Answer(Kind.PRIVACY, is_team, action="optin" if was_out else "already_in")
+                action = "optin" if was_out else "already_opted_in"
+                return Answer(Kind.PRIVACY, is_team, action=action)
             if verb is Verb.OPTOUT:
                 was_out = privacy.set_opted_out(conn, member_id, True)
                 erased = privacy.erase(conn, member_id)
-                action = "already_out" if was_out else "optout"
+                action = "already_opted_out" if was_out else "optout"
                 return Answer(Kind.PRIVACY, is_team, action=action, erased=erased)
             erased = privacy.erase(conn, member_id)
             return Answer(Kind.PRIVACY, is_team, action="forget", erased=erased)

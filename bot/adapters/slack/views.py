@@ -249,6 +249,21 @@ def _sections(lines: Iterable[str]) -> list[Block]:
     return blocks
 
 
+def _joined_within(parts: Sequence[str], *, total: int, noun: str, budget: int) -> str:
+    """``a, b, c … and N more noun``: as many of ``parts`` as fit ``budget`` characters."""
+    reserve = len(more_text(0, total, noun)) + 1
+    shown: list[str] = []
+    size = 0
+    for part in parts:
+        extra = len(part) + (2 if shown else 0)
+        if size + extra + reserve > budget:
+            break
+        shown.append(part)
+        size += extra
+    more = more_text(len(shown), total, noun)
+    return ", ".join(shown) + (f" {more}" if more else "")
+
+
 def _fit(blocks: list[Block], max_blocks: int = MAX_MESSAGE_BLOCKS) -> list[Block]:
     """At most ``max_blocks`` blocks; a last context block says when some were left out."""
     if len(blocks) <= max_blocks:
@@ -326,12 +341,14 @@ def summary_blocks(summary: OrbitSummary, *, image_file_id: str | None = None) -
 
     blocks.append(_divider())
     if summary.team:
-        shown_team = summary.team[:TEAM_SHOWN]
-        names = ", ".join(who(t.id, t.name) for t in shown_team)
-        more = more_text(len(shown_team), len(summary.team), "members")
-        blocks.append(
-            _context(f"*Platform team* (not scored): {names}" + (f" {more}" if more else ""))
+        lead = "*Platform team* (not scored): "
+        names = _joined_within(
+            [who(t.id, t.name) for t in summary.team[:TEAM_SHOWN]],
+            total=len(summary.team),
+            noun="members",
+            budget=MAX_TEXT_OBJECT - len(lead),
         )
+        blocks.append(_context(lead + names))
     else:
         blocks.append(_context("_No platform team configured._"))
 
@@ -763,7 +780,9 @@ def check_limits(blocks: Sequence[Block], *, max_blocks: int = MAX_MESSAGE_BLOCK
             if not isinstance(alt, str) or not alt:
                 raise ValueError(f"{where}: alt_text is required")
             if len(alt) > MAX_ALT_TEXT:
-                raise ValueError(f"{where}: alt_text has {len(alt)} characters (at most 2000)")
+                raise ValueError(
+                    f"{where}: alt_text has {len(alt)} characters (at most {MAX_ALT_TEXT})"
+                )
             if ("image_url" in block) == ("slack_file" in block):
                 raise ValueError(f"{where}: needs exactly one of image_url and slack_file")
             if "slack_file" in block:

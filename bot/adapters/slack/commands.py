@@ -1,0 +1,58 @@
+"""The ``/orbit`` slash command: acknowledge at once, answer (ephemeral) after the work is done."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from slack_bolt import Ack, App, Respond
+
+from bot.adapters.slack import views
+from bot.adapters.slack.deps import SlackDeps
+from bot.core.errors import PulseError
+from bot.services.orbit import Answer, Kind
+
+log = logging.getLogger(__name__)
+
+
+def render(answer: Answer, deps: SlackDeps) -> list[dict[str, Any]]:
+    """An answer from the orbit service as Block Kit."""
+    match answer.kind:
+        case Kind.SUMMARY:
+            assert answer.summary is not None
+            return views.summary_blocks(answer.summary)
+        case Kind.MEMBER:
+            assert answer.detail is not None
+            return views.member_blocks(answer.detail, own=answer.own, params=deps.params)
+        case Kind.HELP:
+            return views.help_blocks(is_team=answer.is_team)
+        case Kind.USAGE:
+            return views.usage_blocks(answer.message, is_team=answer.is_team)
+        case Kind.REFUSED:
+            return views.refusal_blocks()
+        case Kind.PRIVACY:
+            return views.privacy_blocks(answer.action, erased=answer.erased)
+    raise AssertionError(answer.kind)  # pragma: no cover
+
+
+def handle_orbit(deps: SlackDeps, user_id: str, text: str) -> list[dict[str, Any]]:
+    try:
+        answer = deps.orbit.answer(user_id, text)
+    except PulseError as exc:
+        return views.error_blocks(str(exc))
+    if answer.kind is Kind.PRIVACY:
+        deps.recorder.invalidate()
+    return render(answer, deps)
+
+
+def register(app: App, deps: SlackDeps) -> None:
+    @app.command("/orbit")
+    def orbit(ack: Ack, body: dict[str, Any], respond: Respond) -> None:
+        ack()  # within Slack's 3 seconds; the answer follows through response_url
+        blocks = handle_orbit(deps, str(body.get("user_id", "")), str(body.get("text", "")))
+        respond(
+            blocks=blocks,
+            text=views.fallback_text(blocks),
+            response_type="ephemeral",
+            replace_original=False,
+        )

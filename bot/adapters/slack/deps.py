@@ -1,0 +1,16 @@
+"""What the Slack listeners need, wired once by the bootstrap."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from bot.core.scoring import ScoringParams
+from bot.services.live import Recorder
+from bot.services.orbit import OrbitService
+
+
+@dataclass
+class SlackDeps:
+    recorder: Recorder
+    orbit: OrbitService
+    params: ScoringParams
