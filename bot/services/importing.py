@@ -9,11 +9,12 @@ keys), and rollups are recomputed for the imported days.
 
 from __future__ import annotations
 
+import itertools
 import os
 import time
-from collections import Counter
+from collections import Counter, deque
 from collections.abc import Callable, Iterator
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -33,6 +34,8 @@ from storage import directory as people
 
 #: Below this many bytes of day files, starting worker processes costs more than it saves.
 PARALLEL_MIN_BYTES = 8_000_000
+#: Day files parsed ahead of the writer, per worker process.
+IN_FLIGHT_PER_WORKER = 8
 
 Progress = Callable[[int, int], None]
 
@@ -86,7 +89,17 @@ def _results(
         initializer=_init_worker,
         initargs=(source.path, directory, store_text),
     ) as pool:
-        yield from pool.map(_parse_in_worker, files, chunksize=4)
+        # A bounded window of files in flight: when writing is slower than parsing, parsed
+        # results wait in the workers instead of piling up in memory here.
+        pending: deque[Future[FileResult]] = deque()
+        queue = iter(files)
+        for day_file in itertools.islice(queue, IN_FLIGHT_PER_WORKER * jobs):
+            pending.append(pool.submit(_parse_in_worker, day_file))
+        while pending:
+            result = pending.popleft().result()
+            for day_file in itertools.islice(queue, 1):
+                pending.append(pool.submit(_parse_in_worker, day_file))
+            yield result
 
 
 def _default_jobs(source: ExportSource, files: list[DayFile]) -> int:
