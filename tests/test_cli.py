@@ -134,7 +134,7 @@ def test_bad_arguments_get_a_clear_message_and_no_traceback(
 def test_not_a_zip_says_so_and_nothing_is_stored(env: dict[str, str], tmp_path: Path) -> None:
     bogus = tmp_path / "export.zip"
     bogus.write_text("this is not a zip")
-    code, out, err = run(env, "import", str(bogus))
+    code, _out, err = run(env, "import", str(bogus))
     assert code == 1
     assert "not a zip file" in err
     assert "Nothing was stored" in err
@@ -185,3 +185,32 @@ def test_unreachable_database_is_a_clear_error(env: dict[str, str]) -> None:
     assert code == 2
     assert "cannot open the database" in err
     assert "DATABASE_URL" in err
+
+
+@pytest.mark.parametrize(
+    ("args", "extra", "variable"),
+    [
+        (["run"], {}, "SLACK_BOT_TOKEN is not set"),
+        (["run"], {"SLACK_BOT_TOKEN": "xoxb-real-looking"}, "SLACK_APP_TOKEN is not set"),
+        (["run"], {"SLACK_BOT_TOKEN": "xoxb-your-token-here"}, "SLACK_BOT_TOKEN still holds"),
+        (["run"], {"SLACK_BOT_TOKEN": "xapp-123", "SLACK_APP_TOKEN": "xapp-1"}, "should start"),
+        (["run", "--http"], {"SLACK_BOT_TOKEN": "xoxb-1"}, "SLACK_SIGNING_SECRET is not set"),
+        (
+            ["run", "--http"],
+            {"SLACK_SIGNING_SECRET": "changeme", "SLACK_BOT_TOKEN": "xoxb-1"},
+            "SLACK_SIGNING_SECRET still holds",
+        ),
+    ],
+)
+def test_run_refuses_missing_or_placeholder_secrets(
+    env: dict[str, str],
+    monkeypatch: pytest.MonkeyPatch,
+    args: list[str],
+    extra: dict[str, str],
+    variable: str,
+) -> None:
+    for name in ("SLACK_BOT_TOKEN", "SLACK_APP_TOKEN", "SLACK_SIGNING_SECRET", "SLACK_CLIENT_ID"):
+        monkeypatch.delenv(name, raising=False)
+    code, _out, err = run({**env, **extra}, *args)
+    assert code == 2
+    assert variable in " ".join(err.split())

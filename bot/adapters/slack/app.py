@@ -66,7 +66,6 @@ def create_app(
     """Bolt app with our listeners. HTTP mode verifies every request's signature; Socket Mode
     requests come over Slack's authenticated websocket instead."""
     app = App(
-        token=None if oauth else token,
         signing_secret=signing_secret or "",
         client=web_client(None if oauth else token, api_url),
         oauth_settings=oauth,
