@@ -69,12 +69,30 @@ def floor(folder: Path, db_path: Path) -> dict[str, float]:
             day_no = int(float(ts) // 86400)
             rows.append((f"p:{channel}:{ts}", "message", user, None, channel, float(ts), day_no))
             for mentioned in MENTION.findall(m.get("text") or ""):
-                rows.append((f"m:{channel}:{ts}:{mentioned}", "mention", user, mentioned, channel,
-                             float(ts), day_no))
+                rows.append(
+                    (
+                        f"m:{channel}:{ts}:{mentioned}",
+                        "mention",
+                        user,
+                        mentioned,
+                        channel,
+                        float(ts),
+                        day_no,
+                    )
+                )
             for r in m.get("reactions") or []:
                 for reactor in r.get("users") or []:
-                    rows.append((f"r:{channel}:{ts}:{reactor}:{r.get('name')}", "reaction",
-                                 reactor, user, channel, float(ts), day_no))
+                    rows.append(
+                        (
+                            f"r:{channel}:{ts}:{reactor}:{r.get('name')}",
+                            "reaction",
+                            reactor,
+                            user,
+                            channel,
+                            float(ts),
+                            day_no,
+                        )
+                    )
     db_path.unlink(missing_ok=True)
     conn = sqlite3.connect(db_path)
     conn.execute(
