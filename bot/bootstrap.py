@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import atexit
 import logging
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
@@ -100,7 +101,9 @@ def slack(container: Container, *, http: bool) -> SlackRuntime:
             "SLACK_APP_TOKEN", s.slack_app_token, "for Socket Mode (or run with --http)"
         )
         signing_secret = s.slack_signing_secret
-    recorder = Recorder(container.engine, store_text=s.store_text)
+    # Listeners run after Slack was answered: they queue activities for the writer and return.
+    recorder = Recorder(container.engine, store_text=s.store_text, wait=False)
+    atexit.register(recorder.flush)
     deps = SlackDeps(
         recorder=recorder,
         orbit=OrbitService(container.engine, container.scoring, container.team),

@@ -10,11 +10,13 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from sqlalchemy import (
     ColumnElement,
     Connection,
     Engine,
+    Table,
     and_,
     bindparam,
     delete,
@@ -86,17 +88,21 @@ def prepare_bulk(conn: Connection) -> None:
         conn.exec_driver_sql("PRAGMA cache_size=-65536")
 
 
+def _insert_sql(conn: Connection) -> str:
+    marks = ", ".join(["?" if conn.dialect.paramstyle == "qmark" else "%s"] * len(ROW_COLUMNS))
+    return (
+        f"INSERT INTO activity ({', '.join(ROW_COLUMNS)}) VALUES ({marks}) "
+        "ON CONFLICT (key) DO NOTHING"
+    )
+
+
 def insert_rows(conn: Connection, rows: Sequence[ActivityRow]) -> int:
     """Insert activity rows, ignoring keys already stored; returns how many were new.
 
     This is the hot path of an import, so it hands tuples straight to the driver. Rollups are
     not touched: call :func:`refresh_rollups` for the days (and members) affected.
     """
-    marks = ", ".join(["?" if conn.dialect.paramstyle == "qmark" else "%s"] * len(ROW_COLUMNS))
-    sql = (
-        f"INSERT INTO activity ({', '.join(ROW_COLUMNS)}) VALUES ({marks}) "
-        "ON CONFLICT (key) DO NOTHING"
-    )
+    sql = _insert_sql(conn)
     inserted = 0
     for start in range(0, len(rows), BATCH):
         result = conn.exec_driver_sql(sql, list(rows[start : start + BATCH]))
@@ -167,44 +173,20 @@ def earliest(rows: Iterable[ActivityRow], into: FirstSeen | None = None) -> Firs
     return first
 
 
+_NOTE_FIRST = (
+    "UPDATE member SET first_ts = ?, first_day = ?, first_target = ?, first_channel = ? "
+    "WHERE id = ? AND (first_ts IS NULL OR first_ts > ?)"
+)
+
+
 def note_first_activities(conn: Connection, first: FirstSeen) -> None:
-    """Remember each actor's earliest activity (and whom it responded to) for reach's bonus."""
-    actors = sorted(first)
-    for start in range(0, len(actors), BATCH):
-        chunk = actors[start : start + BATCH]
-        stored: dict[str, float | None] = {
-            r.id: r.first_ts
-            for r in conn.execute(
-                select(MEMBER.c.id, MEMBER.c.first_ts).where(MEMBER.c.id.in_(chunk))
-            )
-        }
-        updates = [
-            {
-                "b_id": actor,
-                "first_ts": row[5],
-                "first_day": row[6],
-                "first_target": row[3],
-                "first_channel": row[4],
-            }
-            for actor in chunk
-            if actor in stored and _earlier((row := first[actor])[5], stored[actor])
-        ]
-        if updates:
-            conn.execute(
-                MEMBER.update()
-                .where(MEMBER.c.id == bindparam("b_id"))
-                .values(
-                    first_ts=bindparam("first_ts"),
-                    first_day=bindparam("first_day"),
-                    first_target=bindparam("first_target"),
-                    first_channel=bindparam("first_channel"),
-                ),
-                updates,
-            )
-
-
-def _earlier(ts: float, stored: float | None) -> bool:
-    return stored is None or ts < stored
+    """Remember each actor's earliest activity (and whom it responded to) for reach's bonus:
+    one conditional update per actor, which only writes when the activity is earlier."""
+    _executemany(
+        conn,
+        _NOTE_FIRST,
+        [(row[5], row[6], row[3], row[4], actor, row[5]) for actor, row in first.items()],
+    )
 
 
 def ensure_members(conn: Connection, ids: Iterable[str]) -> None:
@@ -216,22 +198,119 @@ def ensure_members(conn: Connection, ids: Iterable[str]) -> None:
     insert_ignore(conn, MEMBER, rows)
 
 
-def record(engine: Engine, activities: Sequence[Activity]) -> int:
-    """Store live activities in one transaction and refresh the rollup cells they touch."""
+def add_to_rollups(conn: Connection, rows: Sequence[ActivityRow]) -> None:
+    """Add newly stored activities to their rollup cells (``+=``). Only for rows that were
+    really inserted; equal by construction to recomputing the cells (a test holds them equal)."""
+    member: dict[tuple[str, str, int], list[float]] = {}
+    pair: dict[tuple[str, str, str, int], list[int]] = {}
+    kinds = [k.value for k in Kind]
+    for _key, kind, actor, target, channel, _ts, day, _ref, sentiment, _text in rows:
+        counts = member.setdefault((channel, actor, day), [0.0] * (len(kinds) + 2))
+        counts[kinds.index(kind)] += 1
+        if sentiment is not None:
+            counts[-2] += sentiment
+            counts[-1] += 1
+        if target is not None and target != actor and kind in _RESPONSE_COLUMNS:
+            links = pair.setdefault((channel, target, actor, day), [0, 0, 0])
+            links[_RESPONSE_COLUMNS.index(kind)] += 1
+    member_cols = [f"n_{k}" for k in kinds] + ["sentiment_sum", "sentiment_n"]
+    for table, keys in ((MEMBER_CHANNEL_DAY, ("channel_id",)), (MEMBER_DAY, ())):
+        cells: dict[tuple[object, ...], list[float]] = {}
+        for (channel, actor, day), counts in member.items():
+            cell = cells.setdefault(
+                (channel, actor, day) if keys else (actor, day), [0.0] * len(counts)
+            )
+            for i, n in enumerate(counts):
+                cell[i] += n
+        names = [*keys, "member_id", "day"]
+        _increment(conn, table, names, member_cols, cells)
+    pair_cols = [f"n_{k}" for k in _RESPONSE_COLUMNS]
+    for table, keys in ((PAIR_CHANNEL_DAY, ("channel_id",)), (PAIR_DAY, ())):
+        pair_cells: dict[tuple[object, ...], list[float]] = {}
+        for (channel, target, actor, day), links in pair.items():
+            cell = pair_cells.setdefault(
+                (channel, target, actor, day) if keys else (target, actor, day), [0.0, 0.0, 0.0]
+            )
+            for i, n in enumerate(links):
+                cell[i] += n
+        names = [*keys, "target_id", "source_id", "day"]
+        _increment(conn, table, names, pair_cols, pair_cells)
+
+
+_RESPONSE_COLUMNS = ("reply", "reaction", "mention")
+
+
+def _executemany(conn: Connection, sql: str, rows: Sequence[tuple[Any, ...]]) -> None:
+    """Run a statement for many rows straight on the driver's cursor (the live hot path)."""
+    if not rows:
+        return
+    cursor = conn.connection.driver_connection.cursor()  # type: ignore[union-attr]
+    try:
+        cursor.executemany(sql.replace("?", _mark(conn)), rows)
+    finally:
+        cursor.close()
+
+
+def _mark(conn: Connection) -> str:
+    return "?" if conn.dialect.paramstyle == "qmark" else "%s"
+
+
+def _increment(
+    conn: Connection,
+    table: Table,
+    keys: list[str],
+    columns: list[str],
+    cells: dict[tuple[object, ...], list[float]],
+) -> None:
+    """``INSERT … ON CONFLICT DO UPDATE SET n = n + excluded.n`` (same SQL on SQLite and
+    PostgreSQL)."""
+    names = [*keys, *columns]
+    updates = ", ".join(f"{c} = {table.name}.{c} + excluded.{c}" for c in columns)
+    sql = (
+        f"INSERT INTO {table.name} ({', '.join(names)}) VALUES ({', '.join('?' * len(names))}) "
+        f"ON CONFLICT ({', '.join(keys)}) DO UPDATE SET {updates}"
+    )
+    rows = [
+        (
+            *key,
+            *(v if c == "sentiment_sum" else int(v) for c, v in zip(columns, values, strict=True)),
+        )
+        for key, values in cells.items()
+    ]
+    _executemany(conn, sql, rows)
+
+
+def record_in(conn: Connection, activities: Sequence[Activity]) -> list[ActivityRow]:
+    """Store activities inside an open transaction; returns the rows that were new, which have
+    been added to their rollups and first-activity records."""
+    sql = _insert_sql(conn)
+    cursor = conn.connection.driver_connection.cursor()  # type: ignore[union-attr]
+    new: list[ActivityRow] = []
+    try:
+        for a in activities:  # one by one: the driver's rowcount says which rows were new
+            row = a.as_row()
+            cursor.execute(sql, row)
+            if cursor.rowcount == 1:
+                new.append(row)
+    finally:
+        cursor.close()
+    if new:
+        note_first_activities(conn, earliest(new))
+        add_to_rollups(conn, new)
+    return new
+
+
+def record(engine: Engine, activities: Sequence[Activity], *, members_known: bool = False) -> int:
+    """Store live activities in one transaction; the new ones are added to their rollups.
+    ``members_known`` skips creating member rows when the caller already made sure they exist."""
     if not activities:
         return 0
     with engine.begin() as conn:
-        ensure_members(
-            conn, {a.actor for a in activities} | {a.target for a in activities if a.target}
-        )
-        rows = [a.as_row() for a in activities]
-        inserted = insert_rows(conn, rows)
-        if inserted:
-            note_first_activities(conn, earliest(rows))
-            cells = Cells.of(activities)
-            assert cells is not None
-            refresh_rollups(conn, cells)
-        return inserted
+        if not members_known:
+            ensure_members(
+                conn, {a.actor for a in activities} | {a.target for a in activities if a.target}
+            )
+        return len(record_in(conn, activities))
 
 
 def delete_where(conn: Connection, condition: ColumnElement[bool]) -> int:

@@ -31,7 +31,7 @@ SNAPSHOT_MEMBER = _table(tables.SnapshotMember)
 BATCH = 5_000
 
 
-def _dialect_insert(conn: Connection, table: Table) -> Any:
+def dialect_insert(conn: Connection, table: Table) -> Any:
     if conn.dialect.name == "postgresql":
         return postgresql.insert(table)
     return sqlite.insert(table)
@@ -39,7 +39,7 @@ def _dialect_insert(conn: Connection, table: Table) -> Any:
 
 def insert_ignore(conn: Connection, table: Table, rows: Sequence[dict[str, Any]]) -> int:
     """Insert rows, skipping those whose key already exists; returns how many were new."""
-    stmt = _dialect_insert(conn, table).on_conflict_do_nothing()
+    stmt = dialect_insert(conn, table).on_conflict_do_nothing()
     inserted = 0
     for start in range(0, len(rows), BATCH):
         result = conn.execute(stmt, list(rows[start : start + BATCH]))
@@ -55,7 +55,7 @@ def upsert(
     update: list[str],
 ) -> None:
     """Insert rows; on a key conflict overwrite the ``update`` columns."""
-    stmt = _dialect_insert(conn, table)
+    stmt = dialect_insert(conn, table)
     stmt = stmt.on_conflict_do_update(
         index_elements=keys, set_={c: getattr(stmt.excluded, c) for c in update}
     )

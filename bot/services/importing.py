@@ -10,6 +10,7 @@ keys), and rollups are recomputed for the imported days.
 from __future__ import annotations
 
 import itertools
+import multiprocessing
 import os
 import time
 from collections import Counter, deque
@@ -24,7 +25,9 @@ from bot.adapters.slack.export import (
     DayFile,
     ExportSource,
     FileResult,
+    init_worker,
     parse_day_file,
+    parse_in_worker,
     plan_import,
 )
 from bot.adapters.slack.translate import with_slack_bots
@@ -58,21 +61,6 @@ class ImportReport:
         return sum(self.found.values()) - self.new
 
 
-# Worker-process state, set once per process by _init_worker.
-_worker: tuple[ExportSource, Directory, bool] | None = None
-
-
-def _init_worker(path: Path, directory: Directory, store_text: bool) -> None:
-    global _worker
-    _worker = (ExportSource(path), directory, store_text)
-
-
-def _parse_in_worker(day_file: DayFile) -> FileResult:
-    assert _worker is not None, "worker not initialised"
-    source, directory, store_text = _worker
-    return parse_day_file(source, day_file, directory, store_text=store_text)
-
-
 def _results(
     source: ExportSource,
     files: list[DayFile],
@@ -84,9 +72,12 @@ def _results(
         for f in files:
             yield parse_day_file(source, f, directory, store_text=store_text)
         return
+    # Workers are spawned, not forked: they import only the parsing modules, so each holds
+    # what parsing needs rather than a copy of this process.
     with ProcessPoolExecutor(
         max_workers=jobs,
-        initializer=_init_worker,
+        mp_context=multiprocessing.get_context("spawn"),
+        initializer=init_worker,
         initargs=(source.path, directory, store_text),
     ) as pool:
         # A bounded window of files in flight: when writing is slower than parsing, parsed
@@ -94,11 +85,11 @@ def _results(
         pending: deque[Future[FileResult]] = deque()
         queue = iter(files)
         for day_file in itertools.islice(queue, IN_FLIGHT_PER_WORKER * jobs):
-            pending.append(pool.submit(_parse_in_worker, day_file))
+            pending.append(pool.submit(parse_in_worker, day_file))
         while pending:
             result = pending.popleft().result()
             for day_file in itertools.islice(queue, 1):
-                pending.append(pool.submit(_parse_in_worker, day_file))
+                pending.append(pool.submit(parse_in_worker, day_file))
             yield result
 
 

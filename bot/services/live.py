@@ -27,6 +27,7 @@ from bot.core.signals import (
 from storage import activities as store
 from storage import directory as people
 from storage.sql import ACTIVITY
+from storage.writer import GroupWriter
 
 log = logging.getLogger(__name__)
 
@@ -48,12 +49,20 @@ class Recorder:
     people_source: PeopleSource | None = None
     self_id: str | None = None
     store_text: bool = False
+    #: False: return once the activities are queued for the writer (chat listeners, which have
+    #: acknowledged the platform already); True: once they are committed, with their count.
+    wait: bool = True
     ttl: float = 60.0
     clock: Callable[[], float] = time.monotonic
     _directory: Directory | None = field(default=None, init=False, repr=False)
     _loaded_at: float = field(default=0.0, init=False, repr=False)
     _known: set[str] = field(default_factory=set, init=False, repr=False)
     _lock: threading.Lock = field(default_factory=threading.Lock, init=False, repr=False)
+    _writer: GroupWriter = field(init=False, repr=False)
+
+    def __post_init__(self) -> None:
+        # Listeners run on several threads; one writer groups their events into transactions.
+        self._writer = GroupWriter(self.engine)
 
     def directory(self) -> Directory:
         with self._lock:
@@ -69,18 +78,20 @@ class Recorder:
             self._directory = None
 
     def _learn(self, ids: set[str]) -> None:
-        """Fetch names (and bot flags) of members seen for the first time."""
+        """Make sure members seen for the first time have a row, with their name and bot flag
+        from the platform's directory when there is one."""
         unknown = ids - self._known
-        if not unknown or self.people_source is None:
-            self._known |= unknown
+        if not unknown:
             return
-        found = [m for i in sorted(unknown) if (m := self.people_source.member(i)) is not None]
-        if found:
-            with self.engine.begin() as conn:
-                people.upsert_members(conn, found)
-            bots = {m.id for m in found if m.is_bot}
-            if bots:
-                self.directory().bots.update(bots)
+        found = []
+        if self.people_source is not None:
+            found = [m for i in sorted(unknown) if (m := self.people_source.member(i)) is not None]
+        with self.engine.begin() as conn:
+            people.upsert_members(conn, found)
+            store.ensure_members(conn, unknown)
+        bots = {m.id for m in found if m.is_bot}
+        if bots:
+            self.directory().bots.update(bots)
         self._known |= unknown
 
     def _store(self, activities: list[Activity]) -> int:
@@ -89,7 +100,14 @@ class Recorder:
         self._learn({a.actor for a in activities} | {a.target for a in activities if a.target})
         directory = self.directory()
         kept = [a for a in activities if not directory.ignores(a.actor)]
-        return store.record(self.engine, kept)
+        if not self.wait:
+            self._writer.submit(kept)
+            return len(kept)
+        return self._writer.write(kept)
+
+    def flush(self) -> bool:
+        """Wait until queued activities are written (before deletions, and at shutdown)."""
+        return self._writer.flush()
 
     def message(self, msg: ChatMessage) -> int:
         """A new message or thread reply (including ``thread_broadcast``)."""
@@ -112,6 +130,7 @@ class Recorder:
     def message_changed(self, msg: ChatMessage) -> int:
         """An edit: the post and its mentions are replaced (sentiment and mentions follow the new
         text); reactions on the message are untouched."""
+        self.flush()
         ref = message_ref(msg.channel, msg.ts)
         own = ACTIVITY.c.kind.in_([Kind.MESSAGE.value, Kind.REPLY.value, Kind.MENTION.value])
         with self.engine.begin() as conn:
@@ -120,6 +139,7 @@ class Recorder:
 
     def message_deleted(self, channel: str, ts: str) -> int:
         """A deleted message takes its post, mentions and the reactions on it along."""
+        self.flush()
         with self.engine.begin() as conn:
             return store.delete_where(conn, ACTIVITY.c.ref == message_ref(channel, ts))
 
@@ -136,6 +156,7 @@ class Recorder:
 
     def reaction_removed(self, channel: str, message_ts: str, reactor: str, emoji: str) -> int:
         key = reaction_activity(channel, message_ts, reactor, emoji, None, 0.0).key
+        self.flush()
         with self.engine.begin() as conn:
             return store.delete_where(conn, ACTIVITY.c.key == key)
 

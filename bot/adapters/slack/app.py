@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Iterable
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 from slack_bolt import App
@@ -22,6 +23,10 @@ from bot.adapters.slack.deps import SlackDeps
 from bot.adapters.slack.translate import PayloadError
 
 log = logging.getLogger(__name__)
+
+#: Threads running listeners after Bolt acknowledges. Listener work is mostly Python (the GIL)
+#: and one database writer, so a few threads keep up; many only contend with the HTTP threads.
+LISTENER_THREADS = 2
 
 #: Bot scopes the app asks for (manifest.yaml lists the same).
 BOT_SCOPES = [
@@ -72,6 +77,7 @@ def create_app(
         request_verification_enabled=request_verification,
         process_before_response=False,
         raise_error_for_unhandled_request=False,
+        listener_executor=ThreadPoolExecutor(max_workers=LISTENER_THREADS),
     )
     events.register(app, deps)
     commands.register(app, deps)

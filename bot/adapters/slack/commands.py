@@ -36,6 +36,7 @@ def render(answer: Answer, deps: SlackDeps) -> list[dict[str, Any]]:
 
 
 def handle_orbit(deps: SlackDeps, user_id: str, text: str) -> list[dict[str, Any]]:
+    deps.recorder.flush()  # answers (and erasures) see every event queued before the command
     try:
         answer = deps.orbit.answer(user_id, text)
     except PulseError as exc:

@@ -11,7 +11,6 @@ import json
 import re
 import zipfile
 from collections import Counter
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import Any
@@ -260,8 +259,17 @@ def parse_day_file(
     return result
 
 
-def iter_results(
-    source: ExportSource, files: list[DayFile], directory: Directory, store_text: bool
-) -> Iterator[FileResult]:
-    for f in files:
-        yield parse_day_file(source, f, directory, store_text=store_text)
+# Worker-process state for parallel imports, set once per process by init_worker. These live here
+# (not in the import service) so that a spawned worker imports only the parsing modules.
+_worker: tuple[ExportSource, Directory, bool] | None = None
+
+
+def init_worker(path: Path, directory: Directory, store_text: bool) -> None:
+    global _worker
+    _worker = (ExportSource(path), directory, store_text)
+
+
+def parse_in_worker(day_file: DayFile) -> FileResult:
+    assert _worker is not None, "worker not initialised"
+    source, directory, store_text = _worker
+    return parse_day_file(source, day_file, directory, store_text=store_text)
