@@ -40,6 +40,7 @@ run: $(VENV)/.app           ## the bot (needs Slack tokens, see README)
 bench: $(VENV)/.dev         ## benchmarks from bench/, printing their figures
 	$(BIN)/python -m bench.bench_import
 	$(BIN)/python -m bench.bench_report
+	$(BIN)/python -m bench.bench_live
 
 clean:
 	rm -rf $(VENV) out .mypy_cache .ruff_cache .pytest_cache
