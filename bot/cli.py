@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import gc
 import json
 import logging
 import sys
@@ -13,7 +14,6 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 from sqlalchemy.exc import SQLAlchemyError
 
@@ -70,6 +70,14 @@ def import_command(
     ] = None,
 ) -> None:
     """Import a Slack workspace export. Re-importing the same export adds nothing."""
+    from rich.progress import (
+        BarColumn,
+        MofNCompleteColumn,
+        Progress,
+        TextColumn,
+        TimeElapsedColumn,
+    )
+
     from bot.services.importing import import_export
 
     container = _container()
@@ -191,6 +199,7 @@ def demo(
     seed: Annotated[int, typer.Option(help="random seed of the synthetic community")] = 7,
 ) -> None:
     """Generate a synthetic community, import it and report it: no accounts needed."""
+
     from bot.demo.generator import DEMO, generate_export
     from bot.render import print_summary, write_reports
     from bot.services.importing import import_export
@@ -237,6 +246,7 @@ def run(
 ) -> None:
     """Run the Slack bot: Socket Mode (SLACK_BOT_TOKEN + SLACK_APP_TOKEN) or, with --http,
     /slack/events and /healthz (SLACK_BOT_TOKEN + SLACK_SIGNING_SECRET)."""
+    gc.enable()  # a long-running process: see bot/entry.py
     from bot.bootstrap import slack
 
     container = _container()
@@ -277,6 +287,7 @@ def health() -> None:
 
 
 def main() -> None:
+    """Entry point (see bot/entry.py, which also switches the garbage collector off)."""
     try:
         app()
     except PulseError as exc:  # a domain error that escaped a command: still no traceback

@@ -6,10 +6,12 @@ behind, which keeps short commands (``pulse report``) fast.
 
 from __future__ import annotations
 
+from contextlib import nullcontext
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from sqlalchemy import Engine, inspect, text
+from sqlalchemy import Engine, text
+from sqlalchemy.exc import OperationalError, ProgrammingError
 
 if TYPE_CHECKING:
     from alembic.config import Config
@@ -29,10 +31,14 @@ def alembic_config(engine: Engine) -> Config:
 
 
 def current_revision(engine: Engine) -> str | None:
+    """The stored schema revision, None for an empty database (one query in the usual case)."""
     with engine.connect() as conn:
-        if not inspect(conn).has_table("alembic_version"):
+        try:
+            with conn.begin_nested() if conn.dialect.name == "postgresql" else nullcontext():
+                version = conn.execute(text("SELECT version_num FROM alembic_version"))
+                return version.scalar_one_or_none()
+        except (OperationalError, ProgrammingError):  # no alembic_version table yet
             return None
-        return conn.execute(text("SELECT version_num FROM alembic_version")).scalar_one_or_none()
 
 
 def upgrade(engine: Engine, revision: str = "head") -> None:

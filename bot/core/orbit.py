@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
 from datetime import date
+from typing import NamedTuple
 
 from bot.core.model import date_to_day
 from bot.core.scoring import ScoringParams, ThresholdParams
@@ -22,10 +22,10 @@ HIGH_LOVE = frozenset({Quadrant.MULTIPLIER, Quadrant.FAN})
 HIGH_REACH = frozenset({Quadrant.MULTIPLIER, Quadrant.SCEPTIC})
 
 
-@dataclass(frozen=True, slots=True)
-class MemberStats:
+class MemberStats(NamedTuple):
     """Scores of one community member as storage computed them. ``last_active_day`` is the last
-    epoch day with an activity of their own in the window, ``None`` when silent."""
+    epoch day with an activity of their own in the window, ``None`` when silent. (A NamedTuple:
+    one is built per member, and tuples are three times cheaper than frozen dataclasses.)"""
 
     id: str
     name: str

@@ -8,7 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date
 from enum import StrEnum
-from typing import Any
+from typing import Any, NamedTuple
 
 
 class Quadrant(StrEnum):
@@ -28,8 +28,10 @@ class Thresholds:
     reach: float
 
 
-@dataclass(frozen=True, slots=True)
-class MemberScore:
+class MemberScore(NamedTuple):
+    """One community member on the orbit map. A NamedTuple rather than a dataclass: a report
+    builds one per member (100,000 in the benchmark) and tuples are three times cheaper."""
+
     id: str
     name: str
     love: float
