@@ -202,7 +202,7 @@ def demo(
 
     from bot.demo.generator import DEMO, generate_export
     from bot.render import print_summary, write_reports
-    from bot.services.importing import import_export
+    from bot.services.importing import clear_channels, import_export
 
     container = _container()
     end = date.today()
@@ -217,6 +217,8 @@ def demo(
             f"{stats.messages:,} messages, {stats.replies:,} replies, {stats.reactions:,} reactions"
         )
         try:
+            # Same seed, same synthetic workspace: replace an earlier demo instead of adding to it.
+            clear_channels(container.engine, export)
             result = import_export(container.engine, export)
         except PulseError as exc:
             raise _fail(str(exc)) from None

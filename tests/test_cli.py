@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import sqlite3
 from datetime import date
 from pathlib import Path
 
@@ -214,3 +215,31 @@ def test_run_refuses_missing_or_placeholder_secrets(
     code, _out, err = run({**env, **extra}, *args)
     assert code == 2
     assert variable in " ".join(err.split())
+
+
+def test_demo_twice_replaces_the_first_run(
+    env: dict[str, str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import bot.cli
+
+    def on(day: date) -> type[date]:
+        class Fixed(date):
+            @classmethod
+            def today(cls) -> date:
+                return day
+
+        return Fixed
+
+    def stored() -> int:
+        with sqlite3.connect(tmp_path / "pulse.db") as db:
+            return int(db.execute("SELECT COUNT(*) FROM activity").fetchone()[0])
+
+    monkeypatch.setattr(bot.cli, "date", on(date(2026, 6, 30)))
+    assert run(env, "demo", "--out", str(tmp_path / "a"))[0] == 0
+    first = json.loads((tmp_path / "a" / "report.json").read_text())
+    first_count = stored()
+    monkeypatch.setattr(bot.cli, "date", on(date(2026, 7, 1)))  # the next day
+    assert run(env, "demo", "--out", str(tmp_path / "b"))[0] == 0
+    second = json.loads((tmp_path / "b" / "report.json").read_text())
+    assert second["counts"]["multiplier"] == pytest.approx(first["counts"]["multiplier"], abs=2)
+    assert stored() == pytest.approx(first_count, rel=0.05), "the second run replaced the first"

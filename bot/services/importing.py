@@ -34,6 +34,7 @@ from bot.adapters.slack.translate import with_slack_bots
 from bot.core.model import ActivityRow, Directory, Kind
 from storage import activities as store
 from storage import directory as people
+from storage.sql import ACTIVITY
 
 #: Below this many bytes of day files, starting worker processes costs more than it saves.
 PARALLEL_MIN_BYTES = 8_000_000
@@ -180,3 +181,15 @@ def _resolve_threads(
         if starter is not None and starter != row[2] and row[1] == Kind.REPLY.value:
             rows[index] = (*row[:3], starter, *row[4:])
     return rows
+
+
+def clear_channels(engine: Engine, path: Path) -> int:
+    """Delete what is stored from the channels of an export (the demo replaces its own previous
+    run this way); returns how many activities went."""
+    source = ExportSource(path)
+    try:
+        ids = [c.id for c in plan_import(source).channels]
+    finally:
+        source.close()
+    with engine.begin() as conn:
+        return store.delete_where(conn, ACTIVITY.c.channel.in_(ids))
