@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import Engine, select
+from sqlalchemy import Engine, inspect, select
 from waitress.server import create_server
 
 from bot.adapters.slack.app import wsgi_app
@@ -337,3 +337,32 @@ def test_app_home_shows_the_team_the_summary_with_the_orbit_map(bot: Bot) -> Non
     assert images
     assert images[0]["slack_file"]["id"] in bot.slack.uploads
     assert bot.slack.uploads[images[0]["slack_file"]["id"]][:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_oauth_install_flow_keeps_installations_in_our_database(tmp_path: Path) -> None:
+    with FakeSlack() as fake:
+        settings = load_settings(
+            database_url=f"sqlite:///{tmp_path}/pulse.db",
+            slack_client_id="111.222",
+            slack_client_secret="a-real-looking-client-secret",
+            slack_signing_secret=SECRET,
+            slack_api_url=fake.base_url,
+        )
+        container = bootstrap(settings)
+        runtime = slack(container, http=True)
+        server = create_server(wsgi_app(runtime.app, container.engine), host="127.0.0.1", port=0)
+        thread = threading.Thread(target=server.run, daemon=True)
+        thread.start()
+        try:
+            url = f"http://127.0.0.1:{server.effective_port}/slack/install"
+            with urllib.request.urlopen(url, timeout=5) as response:
+                page = response.read().decode()
+            assert response.status == 200
+            assert "slack.com/oauth/v2/authorize" in page
+            assert "client_id=111.222" in page
+        finally:
+            stop_waitress(server)
+            thread.join(timeout=5)
+        with container.engine.connect() as conn:
+            tables = set(inspect(conn).get_table_names())
+        assert {"slack_installations", "slack_bots", "slack_oauth_states"} <= tables
