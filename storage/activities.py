@@ -20,7 +20,6 @@ from sqlalchemy import (
     and_,
     bindparam,
     delete,
-    func,
     select,
     text,
 )
@@ -110,10 +109,6 @@ def insert_rows(conn: Connection, rows: Sequence[ActivityRow]) -> int:
     return inserted
 
 
-def insert_activities(conn: Connection, activities: Sequence[Activity]) -> int:
-    return insert_rows(conn, [a.as_row() for a in activities])
-
-
 @dataclass(frozen=True, slots=True)
 class Cells:
     """Rollup cells to recompute: a day range, and optionally only some members (actors)."""
@@ -121,13 +116,6 @@ class Cells:
     lo: int
     hi: int
     members: frozenset[str] | None = None
-
-    @staticmethod
-    def of(activities: Iterable[Activity]) -> Cells | None:
-        days = [a.day for a in activities]
-        if not days:
-            return None
-        return Cells(min(days), max(days), frozenset(a.actor for a in activities))
 
 
 def refresh_rollups(conn: Connection, cells: Cells) -> None:
@@ -322,10 +310,6 @@ def delete_where(conn: Connection, condition: ColumnElement[bool]) -> int:
     days = [r.day for r in rows]
     refresh_rollups(conn, Cells(min(days), max(days), frozenset(r.actor for r in rows)))
     return len(rows)
-
-
-def stored_activity_count(conn: Connection) -> int:
-    return int(conn.execute(select(func.count()).select_from(ACTIVITY)).scalar_one())
 
 
 def thread_starter(conn: Connection, channel: str, thread_ts: str) -> str | None:

@@ -8,7 +8,6 @@ from sqlalchemy import Connection, delete, select, update
 from storage import activities as store
 from storage.sql import (
     ACTIVITY,
-    CHANNEL_MEMBER,
     MEMBER,
     PAIR_CHANNEL_DAY,
     PAIR_DAY,
@@ -50,15 +49,3 @@ def set_opted_out(conn: Connection, member_id: str, opted_out: bool) -> bool:
     before = conn.execute(select(MEMBER.c.opted_out).where(MEMBER.c.id == member_id)).scalar_one()
     conn.execute(update(MEMBER).where(MEMBER.c.id == member_id).values(opted_out=opted_out))
     return bool(before)
-
-
-def is_opted_out(conn: Connection, member_id: str) -> bool:
-    value = conn.execute(
-        select(MEMBER.c.opted_out).where(MEMBER.c.id == member_id)
-    ).scalar_one_or_none()
-    return bool(value)
-
-
-def forget_membership(conn: Connection, member_id: str) -> None:
-    """Channel memberships are kept for silent-member counts; forget drops them as well."""
-    conn.execute(delete(CHANNEL_MEMBER).where(CHANNEL_MEMBER.c.member_id == member_id))

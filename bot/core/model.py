@@ -7,7 +7,7 @@ these types; nothing here knows which chat platform produced them.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, timedelta
 from enum import StrEnum
 
 
@@ -32,10 +32,6 @@ EPOCH = date(1970, 1, 1)
 def epoch_day(ts: float) -> int:
     """Days since 1970-01-01 (UTC) for a Unix timestamp; rollups are keyed by it."""
     return int(ts // SECONDS_PER_DAY)
-
-
-def day_to_datetime(day: int) -> datetime:
-    return datetime.fromtimestamp(day * SECONDS_PER_DAY, tz=UTC)
 
 
 def date_to_day(d: date) -> int:
