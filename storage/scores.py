@@ -227,7 +227,9 @@ def _bonus(
         _tune(conn)
         stmt = text(sql).bindparams(bindparam("excluded", expanding=True))
         for r in conn.execute(stmt, _reach_values(params, as_of_day, team, channel_id)):
-            strength = float(r.s or 0.0)
+            if r.s is None:  # that first response was deleted since: no pull left to reward
+                continue
+            strength = float(r.s)
             gains.append((r.target_id, min(cap, strength + float(r.bonus)) - min(cap, strength)))
     return gains
 

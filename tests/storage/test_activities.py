@@ -127,3 +127,20 @@ def test_snapshots_give_previous_quadrants_and_counts(db_engine: Engine) -> None
     assert prev.counts == summary.counts
     assert prev.quadrants == {m.id: m.quadrant for m in summary.members if not m.silent}
     assert all(isinstance(q, Quadrant) for q in prev.quadrants.values())
+
+
+def test_a_deleted_first_response_no_longer_earns_the_bonus(db_engine: Engine) -> None:
+    """Same answer on SQLite (correlated lookup) and PostgreSQL (join)."""
+    store.record(
+        db_engine,
+        [
+            act("post:C1:1", Kind.MESSAGE, "A", day=DAY - 2, ref="C1:1"),
+            act("post:C1:2", Kind.REPLY, "D", "A", day=DAY - 1, ref="C1:2"),
+        ],
+    )
+    before = {s.id: s for s in community_stats(db_engine, ScoringParams(), DAY, set())}
+    assert before["A"].reach == 5.0
+    with db_engine.begin() as conn:
+        store.delete_where(conn, ACTIVITY.c.ref == "C1:2")
+    stats = {s.id: s for s in community_stats(db_engine, ScoringParams(), DAY, set())}
+    assert stats["A"].reach == 0.0
