@@ -82,9 +82,9 @@ GROUP BY target_id, source_id, day
 
 
 def prepare_bulk(conn: Connection) -> None:
-    """Give a long write a bigger SQLite page cache (64 MB) so the indexes stay in memory."""
+    """Give a long write a bigger SQLite page cache (128 MB) so the indexes stay in memory."""
     if conn.dialect.name == "sqlite":
-        conn.exec_driver_sql("PRAGMA cache_size=-65536")
+        conn.exec_driver_sql("PRAGMA cache_size=-131072")
 
 
 def _insert_sql(conn: Connection) -> str:
