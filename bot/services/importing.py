@@ -149,9 +149,9 @@ def import_export(
                 report.found.update(r[1] for r in rows)
                 store.earliest(rows, into=first)
                 if rows:
-                    days = [r[6] for r in rows]
-                    lo = min(days) if lo is None else min(lo, *days)
-                    hi = max(days) if hi is None else max(hi, *days)
+                    first_day, last_day = min(r[6] for r in rows), max(r[6] for r in rows)
+                    lo = first_day if lo is None else min(lo, first_day)
+                    hi = last_day if hi is None else max(hi, last_day)
                 report.messages += result.messages
                 report.skipped.update(result.skipped)
                 if progress is not None:
