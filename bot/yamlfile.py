@@ -22,7 +22,7 @@ class ConfigError(PulseError):
 def _lines(
     node: yaml.Node, path: tuple[str | int, ...], out: dict[tuple[str | int, ...], int]
 ) -> None:
-    out[path] = node.start_mark.line + 1
+    out.setdefault(path, node.start_mark.line + 1)  # a key keeps its own line, not its value's
     if isinstance(node, yaml.MappingNode):
         for key, value in node.value:
             name = key.value
