@@ -3,18 +3,15 @@
 from __future__ import annotations
 
 import os
-import resource
 import subprocess
 import tempfile
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import TypeVar
 
 ROOT = Path(__file__).resolve().parent.parent
 DATA = ROOT / "bench" / "data"
-T = TypeVar("T")
 
 
 def figure(name: str, value: float, unit: str, limit: str = "") -> None:
@@ -30,16 +27,6 @@ def timed(label: str) -> Iterator[list[float]]:
     yield box
     box.append(time.perf_counter() - start)
     print(f"  {label}: {box[0]:.2f} s", flush=True)
-
-
-def best_of(n: int, fn: Callable[[], T]) -> tuple[float, T]:
-    best, result = float("inf"), None
-    for _ in range(n):
-        start = time.perf_counter()
-        result = fn()
-        best = min(best, time.perf_counter() - start)
-    assert result is not None
-    return best, result
 
 
 def _tree_rss_mb(root: int) -> float:
@@ -83,7 +70,3 @@ def run_measured(args: list[str], env: dict[str, str] | None = None) -> tuple[fl
     if proc.returncode != 0:
         raise RuntimeError(f"{args} failed ({proc.returncode}):\n{stderr[-3000:]}")
     return seconds, peak, stdout
-
-
-def peak_rss_mb() -> float:
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024

@@ -92,7 +92,7 @@ def slack(container: Container, *, http: bool) -> SlackRuntime:
             secret = require_secret(
                 "SLACK_CLIENT_SECRET", s.slack_client_secret, "for multi-workspace installs"
             )
-            oauth = oauth_settings(container.engine, s.slack_client_id, secret, s.slack_api_url)
+            oauth = oauth_settings(container.engine, s.slack_client_id, secret)
         else:
             token = require_secret("SLACK_BOT_TOKEN", s.slack_bot_token, "to call Slack's Web API")
     else:

@@ -288,16 +288,15 @@ def record_in(conn: Connection, activities: Sequence[Activity]) -> list[Activity
     return new
 
 
-def record(engine: Engine, activities: Sequence[Activity], *, members_known: bool = False) -> int:
-    """Store live activities in one transaction; the new ones are added to their rollups.
-    ``members_known`` skips creating member rows when the caller already made sure they exist."""
+def record(engine: Engine, activities: Sequence[Activity]) -> int:
+    """Store activities in one transaction, creating member rows as needed; the new ones are
+    added to their rollups."""
     if not activities:
         return 0
     with engine.begin() as conn:
-        if not members_known:
-            ensure_members(
-                conn, {a.actor for a in activities} | {a.target for a in activities if a.target}
-            )
+        ensure_members(
+            conn, {a.actor for a in activities} | {a.target for a in activities if a.target}
+        )
         return len(record_in(conn, activities))
 
 

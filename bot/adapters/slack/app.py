@@ -103,9 +103,7 @@ def create_app(
     return app
 
 
-def oauth_settings(
-    engine: Engine, client_id: str, client_secret: str, api_url: str | None
-) -> OAuthSettings:
+def oauth_settings(engine: Engine, client_id: str, client_secret: str) -> OAuthSettings:
     """Multi-workspace installs with Bolt's SQLAlchemy stores on our own engine."""
     from slack_sdk.oauth.installation_store.sqlalchemy import SQLAlchemyInstallationStore
     from slack_sdk.oauth.state_store.sqlalchemy import SQLAlchemyOAuthStateStore
