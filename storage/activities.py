@@ -88,7 +88,7 @@ def prepare_bulk(conn: Connection) -> None:
 
 
 def _insert_sql(conn: Connection) -> str:
-    marks = ", ".join(["?" if conn.dialect.paramstyle == "qmark" else "%s"] * len(ROW_COLUMNS))
+    marks = ", ".join([_mark(conn)] * len(ROW_COLUMNS))
     return (
         f"INSERT INTO activity ({', '.join(ROW_COLUMNS)}) VALUES ({marks}) "
         "ON CONFLICT (key) DO NOTHING"

@@ -89,11 +89,11 @@ class GroupWriter:
         try:
             with self.engine.begin() as conn:
                 counts = [len(store.record_in(conn, p.activities)) for p in batch]
-        except Exception:
+        except Exception as exc:
             if len(batch) == 1:
                 if batch[0].detached:
                     log.exception("could not store %d activities", len(batch[0].activities))
-                batch[0].error = _current_error()
+                batch[0].error = exc
                 batch[0].done.set()
                 return
             # One bad event must not sink the others: write them one by one.
@@ -104,11 +104,3 @@ class GroupWriter:
         for p, n in zip(batch, counts, strict=True):
             p.inserted = n
             p.done.set()
-
-
-def _current_error() -> BaseException:
-    import sys
-
-    error = sys.exc_info()[1]
-    assert error is not None
-    return error
