@@ -73,6 +73,7 @@ def slack(container: Container, *, http: bool) -> SlackRuntime:
     from bot.adapters.slack.app import create_app, oauth_settings
     from bot.adapters.slack.deps import SlackDeps
     from bot.adapters.slack.people import SlackPeople
+    from bot.adapters.slack.translate import SLACKBOT
     from bot.services.live import Recorder
     from bot.services.orbit import OrbitService
     from storage import directory as people
@@ -102,7 +103,12 @@ def slack(container: Container, *, http: bool) -> SlackRuntime:
         )
         signing_secret = s.slack_signing_secret
     # Listeners run after Slack was answered: they queue activities for the writer and return.
-    recorder = Recorder(container.engine, store_text=s.store_text, wait=False)
+    recorder = Recorder(
+        container.engine,
+        store_text=s.store_text,
+        wait=False,
+        platform_bots=frozenset({SLACKBOT}),
+    )
     atexit.register(recorder.flush)
     deps = SlackDeps(
         recorder=recorder,

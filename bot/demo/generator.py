@@ -29,11 +29,12 @@ from operator import itemgetter
 from pathlib import Path
 from typing import Any
 
+from bot.adapters.slack.translate import SLACKBOT
+
 Json = dict[str, Any]
 Rng = random.Random
 
 TEAM_ID = "T0DEMO"
-SLACKBOT = "USLACKBOT"
 BOT_NAME = "deploy-bot"
 UNLISTED_CHANNEL = "legacy-migration"
 

@@ -49,6 +49,8 @@ class Recorder:
     people_source: PeopleSource | None = None
     self_id: str | None = None
     store_text: bool = False
+    #: The platform's own bot accounts that its directory does not flag (Slack: Slackbot).
+    platform_bots: frozenset[str] = frozenset()
     #: False: return once the activities are queued for the writer (chat listeners, which have
     #: acknowledged the platform already); True: once they are committed, with their count.
     wait: bool = True
@@ -69,7 +71,7 @@ class Recorder:
             if self._directory is None or self.clock() - self._loaded_at > self.ttl:
                 with self.engine.connect() as conn:
                     self._directory = people.load_directory(conn, self.self_id)
-                self._directory.bots.add("USLACKBOT")
+                self._directory.bots.update(self.platform_bots)
                 self._loaded_at = self.clock()
             return self._directory
 

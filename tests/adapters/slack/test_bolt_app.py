@@ -255,6 +255,7 @@ def test_replaying_every_event_three_times_changes_nothing(bot: Bot) -> None:
 
 def test_bots_and_direct_messages_produce_nothing(bot: Bot) -> None:
     bot.event(message(TS, "UDEPLOY", "deployed v2"))
+    bot.event(message("1782777599.0", "USLACKBOT", "Reminder: fill in the survey"))
     bot.event(message("1782777601.0", "UALICE", "psst", channel_type="im", channel="D1"))
     bot.event({**message("1782777602.0", "UALICE", "x"), "bot_id": "B1", "subtype": "bot_message"})
     bot.event(message("1782777603.0", "UBOB", "a real message"))
