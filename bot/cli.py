@@ -24,7 +24,8 @@ from bot.services.reporting import orbit_summary
 if TYPE_CHECKING:
     from bot.services.importing import ImportReport
 
-#: Report formats; the renderers (matplotlib) are imported only when a command needs them.
+#: Report formats (as bot.render.FORMATS, which a test holds equal): importing bot.render loads
+#: matplotlib, which only the commands that draw should pay for.
 FORMATS = ("table", "json", "md", "html", "png")
 
 app = typer.Typer(
@@ -173,8 +174,7 @@ def report(
         print_summary(summary, out)
     files = [f for f in formats if f != "table"]
     if out_dir is None and files:
-        streamable = [f for f in files if f in ("json", "md")]
-        if len(files) == 1 and streamable:
+        if files in (["json"], ["md"]):  # one text format and no --out: standard output
             if files[0] == "json":
                 text = json.dumps(summary.to_json(), separators=(",", ":"))
             else:

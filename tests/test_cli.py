@@ -243,3 +243,10 @@ def test_demo_twice_replaces_the_first_run(
     second = json.loads((tmp_path / "b" / "report.json").read_text())
     assert second["counts"]["multiplier"] == pytest.approx(first["counts"]["multiplier"], abs=2)
     assert stored() == pytest.approx(first_count, rel=0.05), "the second run replaced the first"
+
+
+def test_cli_offers_exactly_the_renderers_formats() -> None:
+    import bot.cli
+    import bot.render
+
+    assert bot.cli.FORMATS == bot.render.FORMATS
