@@ -86,10 +86,13 @@ class OrbitService:
     def summary(self, channel: str | None = None) -> OrbitSummary:
         return orbit_summary(self.engine, self.params, self.team, channel=channel)
 
-    def detail(self, member_id: str, as_of: date | None = None) -> MemberDetail:
-        """One member as scored in the community summary, with what is kept about them."""
+    def detail(
+        self, member_id: str, as_of: date | None = None, summary: OrbitSummary | None = None
+    ) -> MemberDetail:
+        """One member as scored in the community summary, with what is kept about them.
+        ``summary``, when the caller has just computed the community summary, is reused."""
         with self.engine.connect() as conn:
-            when = resolve_as_of(conn, as_of)
+            when = summary.as_of if summary is not None else resolve_as_of(conn, as_of)
             team = team_ids(conn, self.team)
             facts = kept.kept_about(conn, member_id, self.params, date_to_day(when))
         if facts.name is None:
@@ -97,7 +100,8 @@ class OrbitService:
                 f"I have nothing about <@{member_id}>: they have not been seen in a tracked "
                 "channel (or asked to be forgotten)."
             )
-        summary = orbit_summary(self.engine, self.params, self.team, as_of=when)
+        if summary is None or summary.channel is not None:
+            summary = orbit_summary(self.engine, self.params, self.team, as_of=when)
         scored = next((m for m in summary.members if m.id == member_id), None)
         return MemberDetail(
             id=member_id,

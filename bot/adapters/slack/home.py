@@ -49,11 +49,11 @@ def home(
     deps: SlackDeps, client: WebClient, user_id: str, pictures: OrbitPictures
 ) -> dict[str, Any]:
     is_team = deps.orbit.is_team(user_id)
+    summary = deps.orbit.summary() if is_team else None
     try:
-        detail = deps.orbit.detail(user_id)
+        detail = deps.orbit.detail(user_id, summary=summary)
     except NotFoundError:
         detail = None
-    summary = deps.orbit.summary() if is_team else None
     image = pictures.file_id(client, summary) if summary is not None and summary.members else None
     return views.home_view(
         detail=detail, summary=summary, image_file_id=image, is_team=is_team, params=deps.params
