@@ -13,7 +13,8 @@ RUN python -m venv /opt/pulse \
 FROM python:3.11-slim
 ENV PATH="/opt/pulse/bin:$PATH" \
     PYTHONUNBUFFERED=1 \
-    DATABASE_URL="sqlite:////data/pulse.db"
+    DATABASE_URL="sqlite:////data/pulse.db" \
+    PULSE_PROMPTS_DIR=/app/prompts
 RUN groupadd --system --gid 10001 pulse \
     && useradd --system --uid 10001 --gid pulse --home-dir /app pulse \
     && mkdir -p /data /app && chown pulse:pulse /data /app

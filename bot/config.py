@@ -49,7 +49,18 @@ class Settings(BaseSettings):
         validation_alias="SLACK_API_URL",
         description="Slack Web API base URL (tests point it at a local fake)",
     )
-    retention_days: int = Field(180, ge=1)
+    retention_days: int = Field(180, ge=1, description="activities older than this are purged")
+    prompts_dir: Path | None = Field(
+        None, description="the shipped question sets (default: prompts/ next to the code or cwd)"
+    )
+    questions_dir: Path | None = Field(None, description="the operator's own question sets")
+    surveys_file: Path | None = Field(None, description="YAML with the survey schedules")
+    survey_grace_minutes: int = Field(
+        60, ge=0, description="a run missed while the bot was down is posted this late at most"
+    )
+    tick_seconds: float = Field(
+        30.0, gt=0, le=3600, description="how often reminders and closes are looked for"
+    )
     log_level: str = "INFO"
 
     @field_validator("admins", mode="before")

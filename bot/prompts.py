@@ -16,6 +16,22 @@ SHIPPED = Path(__file__).resolve().parent.parent / "prompts"
 SUFFIXES = (".yaml", ".yml")
 
 
+def shipped_folder(configured: Path | None = None) -> Path:
+    """Where the shipped sets are: PULSE_PROMPTS_DIR if set, else ``prompts/`` beside the code (a
+    checkout), else ``prompts/`` in the working directory (the Docker image's /app)."""
+    if configured is not None:
+        return configured
+    return SHIPPED if SHIPPED.is_dir() else Path.cwd() / "prompts"
+
+
+def question_folders(prompts_dir: Path | None, questions_dir: Path | None) -> list[Path]:
+    """The folders question sets are loaded from: the shipped ones, then the operator's."""
+    folders = [shipped_folder(prompts_dir)]
+    if questions_dir is not None:
+        folders.append(questions_dir)
+    return folders
+
+
 def load_question_set(path: Path) -> QuestionSet:
     """One question set from one YAML file; ConfigError if it is not valid."""
     return validate_yaml(path, QuestionSet)

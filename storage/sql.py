@@ -26,6 +26,11 @@ PAIR_DAY = _table(tables.PairDay)
 PAIR_CHANNEL_DAY = _table(tables.PairChannelDay)
 SNAPSHOT = _table(tables.Snapshot)
 SNAPSHOT_MEMBER = _table(tables.SnapshotMember)
+SURVEY_SCHEDULE = _table(tables.SurveySchedule)
+SURVEY_RUN = _table(tables.SurveyRun)
+SURVEY_ANSWER = _table(tables.SurveyAnswer)
+SURVEY_PARTICIPANT = _table(tables.SurveyParticipant)
+JOB_CLAIM = _table(tables.JobClaim)
 
 #: Rows per INSERT round trip: large enough to amortise, small enough to keep memory flat.
 BATCH = 5_000

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import Column, Index, UniqueConstraint
+from sqlalchemy import Column, Index, LargeBinary, UniqueConstraint
 from sqlalchemy.types import JSON
 from sqlmodel import Field, SQLModel
 
@@ -161,3 +161,91 @@ class SnapshotMember(SQLModel, table=True):
     love: float
     reach: float
     quadrant: str = Field(max_length=16)
+
+
+class SurveySchedule(SQLModel, table=True):
+    """A channel's survey schedule. ``origin`` is ``yaml`` (from PULSE_SURVEYS_FILE, refreshed at
+    start-up) or ``command`` (``/orbit survey schedule``; wins over the file for its channel).
+    A disabled row keeps a channel's surveys off even if the file schedules it."""
+
+    __tablename__ = "survey_schedule"
+
+    channel_id: str = Field(primary_key=True, max_length=100)
+    set_id: str = Field(max_length=64)
+    cron: str = Field(max_length=100)
+    timezone: str = Field(max_length=64)
+    questions: int
+    open_hours: int
+    reminder: bool
+    rotation_weeks: int
+    enabled: bool = True
+    origin: str = Field(max_length=16)
+    updated_at: datetime
+
+
+class SurveyRun(SQLModel, table=True):
+    """One posted survey. ``slot`` is the scheduled time it stands for (UTC), unique per channel,
+    which is what makes replicas post a scheduled run once. ``state`` goes posting → open →
+    closing → closed; each step is claimed with a conditional UPDATE and a short lease, so
+    exactly one replica does it and a replica that dies mid-step is taken over after the lease.
+    ``salt`` keys the answer and participation hashes and is erased at close, after which
+    nobody (not even the database's owner) can tie an answer to a member."""
+
+    __tablename__ = "survey_run"
+    __table_args__ = (
+        UniqueConstraint("channel_id", "slot", name="uq_survey_run_channel_slot"),
+        Index("ix_survey_run_state", "state"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    channel_id: str = Field(max_length=100)
+    set_id: str = Field(max_length=64)
+    question_ids: list[str] = Field(sa_column=Column(JSON, nullable=False))
+    reaction_question: str | None = Field(default=None, max_length=64)
+    slot: datetime
+    opened_at: datetime
+    closes_at: datetime
+    remind_at: datetime | None = None
+    reminded: bool = False
+    state: str = Field(max_length=16)
+    lease_until: datetime | None = None
+    message_ts: str | None = Field(default=None, max_length=64)
+    audience: int | None = None
+    respondents: int = 0
+    salt: bytes | None = Field(default=None, sa_column=Column(LargeBinary, nullable=True))
+
+
+class SurveyAnswer(SQLModel, table=True):
+    """One member's current answer to one question of a run. There is no member column: the
+    row is found again (to change the answer) by ``answer_key``, a keyed hash of member and
+    question under the run's salt, and no timestamp or sequence number orders the rows."""
+
+    __tablename__ = "survey_answer"
+
+    run_id: int = Field(primary_key=True, foreign_key="survey_run.id", ondelete="CASCADE")
+    question_id: str = Field(primary_key=True, max_length=64)
+    answer_key: str = Field(primary_key=True, max_length=64)
+    value: str
+    polarity: float | None = None
+
+
+class SurveyParticipant(SQLModel, table=True):
+    """Who took part in a run, as a keyed hash of the member under the run's salt: counts
+    respondents (and the response rate) without naming anyone."""
+
+    __tablename__ = "survey_participant"
+
+    run_id: int = Field(primary_key=True, foreign_key="survey_run.id", ondelete="CASCADE")
+    member_hash: str = Field(primary_key=True, max_length=64)
+
+
+class JobClaim(SQLModel, table=True):
+    """A periodic job done for one period (retention for a day, the digest for a week): the
+    first replica to insert the row does the work, the others see the key taken."""
+
+    __tablename__ = "job_claim"
+
+    name: str = Field(primary_key=True, max_length=64)
+    period: str = Field(primary_key=True, max_length=64)
+    owner: str = Field(max_length=128)
+    claimed_at: datetime

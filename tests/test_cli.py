@@ -12,6 +12,7 @@ from typer.testing import CliRunner
 
 from bot.cli import app
 from bot.demo.generator import CommunityProfile, generate_export, zip_export
+from storage.migrate import HEAD
 
 END = date(2026, 6, 30)
 SMALL = CommunityProfile(members=40, channels=2, days=40, messages=600)
@@ -174,7 +175,7 @@ def test_scoring_file_overrides_only_what_it_sets(
 def test_db_upgrade_and_health(env: dict[str, str]) -> None:
     code, out, err = run(env, "db", "upgrade")
     assert code == 0, err
-    assert "0001" in out
+    assert HEAD in out
     code, out, err = run(env, "health")
     assert code == 0, err
     assert out.strip() == "ok"

@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterator
 
-from bot.core.model import Activity, ChatMessage, Directory, Kind
+from bot.core.model import SECONDS_PER_DAY, Activity, ChatMessage, Directory, Kind, epoch_day
 
 #: ``<@U123>`` or ``<@U123|name>`` (Slack) — adapters for other platforms normalise to this form.
 MENTION_RE = re.compile(r"<@([A-Z0-9][A-Z0-9._-]{0,39})(?:\|[^>]*)?>", re.IGNORECASE)
@@ -44,6 +44,27 @@ def join_activity(channel: str, user: str, ts: float) -> Activity:
     ``channel_join`` system message for the same join are stored once."""
     return Activity(
         key=f"join:{channel}:{user}", kind=Kind.JOIN, actor=user, channel=channel, ts=ts
+    )
+
+
+def survey_answer_key(run_id: int, question_id: str, member: str) -> str:
+    return f"answer:{run_id}:{question_id}:{member}"
+
+
+def survey_answer_activity(
+    channel: str, run_id: int, question_id: str, member: str, ts: float
+) -> Activity:
+    """Answering a pulse question counts for love, as participation only: the activity says that
+    the member answered, never what. Its time is the start of the day, so it cannot be matched
+    to the moment an (anonymous) answer was stored."""
+    day_start = float(epoch_day(ts) * SECONDS_PER_DAY)
+    return Activity(
+        key=survey_answer_key(run_id, question_id, member),
+        kind=Kind.SURVEY_ANSWER,
+        actor=member,
+        channel=channel,
+        ts=day_start,
+        ref=f"survey:{run_id}",
     )
 
 

@@ -16,13 +16,14 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from statistics import fmean
 from typing import Final
 
 from bot.core.questions import (
     CULTURE_STAGES,
     JOURNEY_STEPS,
+    MATURITY_ASPECTS,
     MATURITY_LEVELS,
     Kind,
     Question,
@@ -333,3 +334,203 @@ def next_stage_advice(qset: QuestionSet, stage: str) -> str | None:
     if stage == CULTURE_STAGES[-1]:
         return None
     return qset.advice.get(stage)
+
+
+# --------------------------------------------------------------------------- runs as shown
+
+
+@dataclass(frozen=True)
+class RunView:
+    """One survey run as a chat platform shows it: the questions, how to answer them, and when it
+    closes. ``reaction_question`` is the id of the question that listed emoji reactions answer
+    (the first question of the run that has emoji); reactions never answer any other question."""
+
+    run_id: int
+    channel: str
+    qset: QuestionSet
+    questions: tuple[Question, ...]
+    opened_at: datetime
+    closes_at: datetime
+    reaction_question: str | None = None
+    closed: bool = False
+    respondents: int = 0
+
+    @property
+    def reaction_target(self) -> Question | None:
+        return next((q for q in self.questions if q.id == self.reaction_question), None)
+
+
+def reaction_question(questions: Sequence[Question]) -> str | None:
+    """The question that emoji reactions on the survey message answer: the first with emoji."""
+    return next((q.id for q in questions if q.emoji), None)
+
+
+@dataclass(frozen=True)
+class RunResults:
+    """What a closed run adds up to. ``audience`` is how many members could answer (the
+    channel's members when it was posted, bots and the platform team excluded), None if unknown.
+    ``advice`` is the set's advice for the culture stage most answers stood for, if shown."""
+
+    run: RunView
+    results: SurveyResults
+    respondents: int
+    audience: int | None = None
+    advice: str | None = None
+
+    @property
+    def response_rate(self) -> float | None:
+        if not self.audience:
+            return None
+        return min(1.0, self.respondents / self.audience)
+
+    @property
+    def shown(self) -> bool:
+        """Whether any question passed the respondent minimum."""
+        return any(isinstance(r, QuestionResult) for r in self.results.results)
+
+
+def culture_advice(qset: QuestionSet, results: SurveyResults) -> str | None:
+    """Advice for the next stage after the most common culture stage among shown results."""
+    for result in results.results:
+        if isinstance(result, QuestionResult) and isinstance(result.framework, CultureResult):
+            stage = result.framework.most_common
+            return None if stage is None else next_stage_advice(qset, stage)
+    return None
+
+
+# --------------------------------------------------------------------------- overview
+
+
+@dataclass(frozen=True)
+class TrendPoint:
+    """One closed run's reading of a question: its mean (scale, nps) and eNPS (nps)."""
+
+    day: date
+    channel: str
+    n: int
+    mean: float | None
+    enps: int | None
+
+
+@dataclass(frozen=True)
+class QuestionTrend:
+    set_id: str
+    question_id: str
+    text: str
+    kind: Kind
+    points: tuple[TrendPoint, ...]
+
+
+@dataclass(frozen=True)
+class RunLine:
+    """One closed run in the overview: when, where, which set, how many answered."""
+
+    run_id: int
+    day: date
+    channel: str
+    set_title: str
+    respondents: int
+    audience: int | None
+
+
+@dataclass(frozen=True)
+class SurveyOverview:
+    """The surveys section of ``/orbit`` and ``pulse report``: trend per question over runs,
+    response rate, and the latest framework readings. Built only from shown (visible) results,
+    so nothing here comes from a slice below the respondent minimum."""
+
+    min_respondents: int
+    runs: tuple[RunLine, ...]
+    trends: tuple[QuestionTrend, ...]
+    maturity: tuple[MaturityResult, ...]
+    culture: CultureResult | None
+    culture_advice: str | None
+    journey: JourneyResult | None
+    open_runs: int = 0
+
+    @property
+    def response_rate(self) -> float | None:
+        """Respondents over audience, summed over the runs whose audience is known."""
+        known = [r for r in self.runs if r.audience]
+        audience = sum(r.audience or 0 for r in known)
+        if not audience:
+            return None
+        return min(1.0, sum(r.respondents for r in known) / audience)
+
+    @property
+    def empty(self) -> bool:
+        return not self.runs and not self.open_runs
+
+
+TREND_POINTS: Final = 6
+"""How many of the latest readings each trend keeps."""
+
+
+def build_overview(
+    closed: Sequence[RunResults], min_respondents: int, open_runs: int = 0
+) -> SurveyOverview:
+    """The overview from closed runs (any order). Trends keep the last ``TREND_POINTS``
+    readings per question, oldest first; framework views are the latest shown reading (maturity:
+    per aspect, in MATURITY_ASPECTS order)."""
+    ordered = sorted(closed, key=lambda r: (r.run.closes_at, r.run.run_id))
+    points: dict[tuple[str, str], list[TrendPoint]] = {}
+    questions: dict[tuple[str, str], Question] = {}
+    maturity: dict[str, MaturityResult] = {}
+    culture: CultureResult | None = None
+    advice: str | None = None
+    journey: JourneyResult | None = None
+    for run in ordered:
+        day = run.run.closes_at.date()
+        by_id = {q.id: q for q in run.run.questions}
+        for result in run.results.results:
+            if not isinstance(result, QuestionResult):
+                continue
+            question = by_id.get(result.question_id) or run.run.qset.question(result.question_id)
+            if question is None:
+                continue
+            if result.mean is not None:
+                key = (run.run.qset.id, question.id)
+                questions[key] = question
+                points.setdefault(key, []).append(
+                    TrendPoint(day, run.run.channel, result.n, result.mean, result.enps)
+                )
+            framework = result.framework
+            if isinstance(framework, MaturityResult) and framework.n:
+                maturity[framework.aspect] = framework
+            elif isinstance(framework, CultureResult) and framework.n:
+                culture = framework
+                stage = framework.most_common
+                advice = None if stage is None else next_stage_advice(run.run.qset, stage)
+            elif isinstance(framework, JourneyResult) and framework.n:
+                journey = framework
+    trends = tuple(
+        QuestionTrend(
+            set_id,
+            qid,
+            questions[(set_id, qid)].text,
+            questions[(set_id, qid)].kind,
+            tuple(pts[-TREND_POINTS:]),
+        )
+        for (set_id, qid), pts in points.items()
+    )
+    runs = tuple(
+        RunLine(
+            r.run.run_id,
+            r.run.closes_at.date(),
+            r.run.channel,
+            r.run.qset.title,
+            r.respondents,
+            r.audience,
+        )
+        for r in reversed(ordered)
+    )
+    return SurveyOverview(
+        min_respondents=effective_minimum(min_respondents),
+        runs=runs,
+        trends=trends,
+        maturity=tuple(maturity[a] for a in MATURITY_ASPECTS if a in maturity),
+        culture=culture,
+        culture_advice=advice,
+        journey=journey,
+        open_runs=open_runs,
+    )

@@ -23,6 +23,8 @@ from bot.core.signals import (
     join_activity,
     message_ref,
     reaction_activity,
+    survey_answer_activity,
+    survey_answer_key,
 )
 from storage import activities as store
 from storage import directory as people
@@ -159,6 +161,18 @@ class Recorder:
     def reaction_removed(self, channel: str, message_ts: str, reactor: str, emoji: str) -> int:
         key = reaction_activity(channel, message_ts, reactor, emoji, None, 0.0).key
         self.flush()
+        with self.engine.begin() as conn:
+            return store.delete_where(conn, ACTIVITY.c.key == key)
+
+    def survey_answered(
+        self, channel: str, run_id: int, question_id: str, member_id: str, ts: float
+    ) -> int:
+        """Participation in a survey (for love); opted-out members and bots are not recorded."""
+        return self._store([survey_answer_activity(channel, run_id, question_id, member_id, ts)])
+
+    def survey_answer_withdrawn(self, run_id: int, question_id: str, member_id: str) -> int:
+        self.flush()
+        key = survey_answer_key(run_id, question_id, member_id)
         with self.engine.begin() as conn:
             return store.delete_where(conn, ACTIVITY.c.key == key)
 
