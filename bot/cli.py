@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import atexit
 import dataclasses
 import gc
 import json
@@ -22,6 +23,7 @@ from bot.core.errors import PulseError
 from bot.services.reporting import orbit_summary
 
 if TYPE_CHECKING:
+    from bot.core.surveys import SurveyOverview
     from bot.services.importing import ImportReport
 
 #: Report formats (as bot.render.FORMATS, which a test holds equal): importing bot.render loads
@@ -132,6 +134,13 @@ def import_table(report: ImportReport) -> Table:
     return table
 
 
+def _survey_overview(container: Container) -> SurveyOverview:
+    """The surveys section of the community report (closed runs of the last 90 days)."""
+    from bot.bootstrap import survey_service
+
+    return survey_service(container, recorder=None).overview()
+
+
 @app.command()
 def report(
     as_of: Annotated[str, typer.Option(help="YYYY-MM-DD, or 'latest' activity day")] = "latest",
@@ -166,28 +175,34 @@ def report(
             channel=channel,
             keep_snapshot=snapshot,
         )
+        surveys = None if channel else _survey_overview(container)
     except PulseError as exc:
         raise _fail(str(exc)) from None
     if "table" in formats:
         from bot.render.terminal import print_summary
 
-        print_summary(summary, out)
+        print_summary(summary, out, surveys=surveys)
     files = [f for f in formats if f != "table"]
     if out_dir is None and files:
         if files in (["json"], ["md"]):  # one text format and no --out: standard output
             if files[0] == "json":
-                text = json.dumps(summary.to_json(), separators=(",", ":"))
+                data = summary.to_json()
+                if surveys is not None:
+                    from bot.render.surveys import overview_json
+
+                    data["surveys"] = overview_json(surveys)
+                text = json.dumps(data, separators=(",", ":"))
             else:
                 from bot.render.markdown import render_markdown
 
-                text = render_markdown(summary)
+                text = render_markdown(summary, surveys=surveys)
             sys.stdout.write(text + "\n")
             return
         out_dir = Path("out")
     if out_dir is not None and files:
         from bot.render import write_reports
 
-        for written in write_reports(summary, out_dir, files):
+        for written in write_reports(summary, out_dir, files, surveys=surveys):
             err.print(f"wrote {written}")
 
 
@@ -256,6 +271,8 @@ def run(
         runtime = slack(container, http=http)
     except PulseError as exc:
         raise _fail(str(exc), 2) from None
+    runtime.scheduler.start()  # surveys, reminders, closes and retention
+    atexit.register(runtime.scheduler.shutdown)
     if http:
         import waitress
 

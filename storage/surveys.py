@@ -14,7 +14,7 @@ from dataclasses import asdict, dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Connection, delete, func, select, update
+from sqlalchemy import Connection, case, delete, func, select, update
 
 from storage.sql import (
     JOB_CLAIM,
@@ -244,7 +244,12 @@ def claim_close(conn: Connection, run_id: int, now: datetime, lease: timedelta) 
     result = conn.execute(
         update(SURVEY_RUN)
         .where((SURVEY_RUN.c.id == run_id) & (SURVEY_RUN.c.state == OPEN))
-        .values(state=CLOSING, lease_until=now + lease)
+        .values(
+            state=CLOSING,
+            lease_until=now + lease,
+            # closed early (by hand): the run's close time is when it really closed
+            closes_at=case((SURVEY_RUN.c.closes_at > now, now), else_=SURVEY_RUN.c.closes_at),
+        )
     )
     return result.rowcount == 1
 

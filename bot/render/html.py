@@ -10,6 +10,7 @@ import base64
 from html import escape
 
 from bot.core.summary import COUNT_KEYS, MemberScore, OrbitSummary
+from bot.core.surveys import SurveyOverview
 from bot.render.markdown import (
     COUNT_HINTS,
     COUNT_TITLES,
@@ -23,6 +24,7 @@ from bot.render.markdown import (
     subheading_text,
 )
 from bot.render.orbit_map import QUADRANT_COLOURS
+from bot.render.surveys import Line, SurveyTable, survey_section
 
 _CSS = """
 :root { --ink: #1f2328; --muted: #656d76; --line: #d8dee4; --soft: #f6f8fa; }
@@ -55,11 +57,16 @@ tr:hover td { background: #fbfcfd; }
 .card .k { font-weight: 600; }
 .card .h { color: var(--muted); font-size: 13px; }
 ul.team { columns: 3 180px; padding-left: 18px; }
+h3 { font-size: 16px; margin: 24px 0 6px; }
+.advice { border-left: 4px solid var(--line); padding: 4px 0 4px 12px; }
 """
 
 
-def render_html(summary: OrbitSummary, orbit_png: bytes) -> str:
-    """The whole report as an HTML5 document with ``orbit_png`` embedded inline."""
+def render_html(
+    summary: OrbitSummary, orbit_png: bytes, *, surveys: SurveyOverview | None = None
+) -> str:
+    """The whole report as an HTML5 document with ``orbit_png`` embedded inline, and the surveys
+    section when ``surveys`` is given."""
     title = escape(heading_text(summary))
     png = base64.b64encode(orbit_png).decode("ascii")
     silent = summary.counts.get("silent", 0)
@@ -88,6 +95,8 @@ def render_html(summary: OrbitSummary, orbit_png: bytes) -> str:
     parts += _listen(summary)
     parts += _top_members(summary)
     parts += _team(summary)
+    if surveys is not None:
+        parts += _surveys(surveys)
     parts += ["</main>", "</body>", "</html>", ""]
     return "\n".join(parts)
 
@@ -223,3 +232,41 @@ def _key_colour(key: str) -> str:
 def _more(shown: int, total: int, noun: str) -> list[str]:
     text = more_text(shown, total, noun)
     return [f'<p class="note">{escape(text)}</p>'] if text else []
+
+
+def _surveys(overview: SurveyOverview) -> list[str]:
+    section = survey_section(overview)
+    out = ["<h2>Surveys</h2>"]
+    out += [_survey_line(line) for line in section.lines]
+    for table in section.tables:
+        out += _survey_table(table)
+    return out
+
+
+def _survey_line(line: Line) -> str:
+    text = escape(line.text)
+    if line.label:
+        cls = ' class="advice"' if line.highlight else ""
+        return f"<p{cls}><strong>{escape(line.label)}:</strong> {text}</p>"
+    return f'<p class="note">{text}</p>' if line.muted else f"<p>{text}</p>"
+
+
+def _survey_table(table: SurveyTable) -> list[str]:
+    def cell(tag: str, numeric: bool, text: str) -> str:
+        cls = ' class="num"' if numeric else ""
+        return f"<{tag}{cls}>{escape(text)}</{tag}>"
+
+    head = "".join(cell("th", c.numeric, c.title) for c in table.columns)
+    out = [
+        f"<h3>{escape(table.title)}</h3>",
+        "<table>",
+        f"<thead><tr>{head}</tr></thead>",
+        "<tbody>",
+    ]
+    for row in table.rows:
+        cells = "".join(
+            cell("td", c.numeric, text) for c, text in zip(table.columns, row, strict=True)
+        )
+        out.append(f"<tr>{cells}</tr>")
+    out += ["</tbody>", "</table>"]
+    return out + [_survey_line(line) for line in table.lines]

@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 
 from bot.core.summary import COUNT_KEYS, MemberScore, OrbitSummary, Quadrant
+from bot.core.surveys import SurveyOverview
 
 #: Rows shown in the long member tables before "... and N more".
 TABLE_LIMIT = 25
@@ -110,8 +111,9 @@ def more_text(shown: int, total: int, noun: str) -> str:
     return f"… and {rest:,} more {noun}" if rest > 0 else ""
 
 
-def render_markdown(summary: OrbitSummary) -> str:
-    """The whole report as Markdown: counts, thresholds, multipliers, who to listen to, team."""
+def render_markdown(summary: OrbitSummary, *, surveys: SurveyOverview | None = None) -> str:
+    """The whole report as Markdown: counts, thresholds, multipliers, who to listen to, team,
+    and the surveys section when ``surveys`` is given."""
     out: list[str] = [f"# {escape_md(heading_text(summary))}", "", subheading_text(summary), ""]
 
     out += ["## Orbits", ""]
@@ -187,4 +189,9 @@ def render_markdown(summary: OrbitSummary) -> str:
         out += ["Not scored: " + ", ".join(escape_md(t.name) for t in summary.team), ""]
     else:
         out += ["_No platform team configured._", ""]
+    if surveys is not None:
+        # Imported here: bot.render.surveys builds on the helpers of this module.
+        from bot.render.surveys import overview_markdown
+
+        out.append(overview_markdown(surveys))
     return "\n".join(out)

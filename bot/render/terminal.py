@@ -9,6 +9,7 @@ from rich.table import Table
 from rich.text import Text
 
 from bot.core.summary import COUNT_KEYS, OrbitSummary, Quadrant
+from bot.core.surveys import SurveyOverview
 from bot.render.markdown import (
     COUNT_HINTS,
     COUNT_TITLES,
@@ -22,10 +23,14 @@ from bot.render.markdown import (
     subheading_text,
 )
 from bot.render.orbit_map import QUADRANT_COLOURS
+from bot.render.surveys import Line, SurveyTable, survey_section
 
 
-def print_summary(summary: OrbitSummary, console: Console) -> None:
-    """Print counts, thresholds, multipliers, who to listen to and the team to ``console``."""
+def print_summary(
+    summary: OrbitSummary, console: Console, *, surveys: SurveyOverview | None = None
+) -> None:
+    """Print counts, thresholds, multipliers, who to listen to and the team to ``console``, and
+    the surveys section when ``surveys`` is given."""
     console.print(Text(heading_text(summary), style="bold"))
     console.print(Text(subheading_text(summary), style="dim"))
     console.print()
@@ -52,6 +57,38 @@ def print_summary(summary: OrbitSummary, console: Console) -> None:
         console.print(f"[bold]Platform team[/] (not scored): {names}")
     else:
         console.print(Text("No platform team configured.", style="dim"))
+    if surveys is not None:
+        console.print()
+        _print_surveys(surveys, console)
+
+
+def _print_surveys(overview: SurveyOverview, console: Console) -> None:
+    section = survey_section(overview)
+    console.print(Text("Surveys", style="bold"))
+    for line in section.lines:
+        console.print(_survey_line(line))
+    for table in section.tables:
+        console.print()
+        console.print(_survey_table(table))
+        for line in table.lines:
+            console.print(_survey_line(line))
+
+
+def _survey_line(line: Line) -> Text:
+    text = Text()
+    if line.label:
+        text.append(f"{line.label}: ", style="bold")
+    text.append(line.text, style="dim" if line.muted else "")
+    return text
+
+
+def _survey_table(table: SurveyTable) -> Table:
+    rich_table = Table(title=table.title, box=box.SIMPLE_HEAVY, title_justify="left")
+    for column in table.columns:
+        rich_table.add_column(column.title, justify="right" if column.numeric else "left")
+    for row in table.rows:
+        rich_table.add_row(*(Text(cell) for cell in row))
+    return rich_table
 
 
 def _counts_table(summary: OrbitSummary) -> Table:
