@@ -15,7 +15,14 @@ from bot.core.scoring import ScoringParams
 from bot.services.reporting import TeamConfig
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
     from slack_bolt import App
+
+    from bot.core.questions import QuestionSet
+    from bot.services.live import Recorder
+    from bot.services.scheduler import PulseScheduler
+    from bot.services.surveys import SurveyService
 from bot.yamlfile import ConfigError
 from storage.engine import make_engine
 from storage.migrate import upgrade
@@ -36,7 +43,10 @@ def configure_logging(level: str) -> None:
     logging.basicConfig(
         level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s", force=True
     )
-    logging.getLogger("alembic").setLevel(max(logging.WARNING, logging.getLevelName(level)))
+    quiet = max(logging.WARNING, logging.getLevelName(level))
+    logging.getLogger("alembic").setLevel(quiet)
+    # APScheduler logs every run of every job at INFO (the tick runs twice a minute).
+    logging.getLogger("apscheduler.executors").setLevel(quiet)
 
 
 def bootstrap(settings: Settings | None = None, *, migrate: bool = True) -> Container:
@@ -64,6 +74,56 @@ def bootstrap(settings: Settings | None = None, *, migrate: bool = True) -> Cont
 class SlackRuntime:
     app: App
     app_token: str | None
+    scheduler: PulseScheduler
+    surveys: SurveyService
+
+
+def question_sets(settings: Settings) -> dict[str, QuestionSet]:
+    """The shipped and the operator's question sets; an invalid file stops start-up."""
+    from bot.prompts import load_question_sets, question_folders
+
+    return load_question_sets(question_folders(settings.prompts_dir, settings.questions_dir))
+
+
+def survey_service(container: Container, recorder: Recorder | None) -> SurveyService:
+    from datetime import timedelta
+
+    from bot.services.surveys import SurveyService
+
+    s = container.settings
+    return SurveyService(
+        container.engine,
+        question_sets(s),
+        container.team,
+        recorder=recorder,
+        min_respondents=s.min_respondents,
+        grace=timedelta(minutes=s.survey_grace_minutes),
+    )
+
+
+def scheduler(container: Container, surveys: SurveyService) -> PulseScheduler:
+    from bot.services.scheduler import PulseScheduler
+
+    s = container.settings
+    return PulseScheduler(
+        container.engine,
+        surveys,
+        retention_days=s.retention_days,
+        tick_seconds=s.tick_seconds,
+        grace_seconds=s.survey_grace_minutes * 60,
+    )
+
+
+def sync_schedules_file(
+    container: Container, surveys: SurveyService, resolve: Callable[[str], str | None]
+) -> None:
+    """PULSE_SURVEYS_FILE's schedules into the database (an invalid file stops start-up)."""
+    from bot.schedules import load_schedules
+
+    path = container.settings.surveys_file
+    if path is None:
+        return
+    surveys.sync_file(load_schedules(path, surveys.sets), resolve)
 
 
 def slack(container: Container, *, http: bool) -> SlackRuntime:
@@ -73,6 +133,7 @@ def slack(container: Container, *, http: bool) -> SlackRuntime:
     from bot.adapters.slack.app import create_app, oauth_settings
     from bot.adapters.slack.deps import SlackDeps
     from bot.adapters.slack.people import SlackPeople
+    from bot.adapters.slack.surveys import SlackSurveyPoster
     from bot.adapters.slack.translate import SLACKBOT
     from bot.services.live import Recorder
     from bot.services.orbit import OrbitService
@@ -110,10 +171,19 @@ def slack(container: Container, *, http: bool) -> SlackRuntime:
         platform_bots=frozenset({SLACKBOT}),
     )
     atexit.register(recorder.flush)
+    surveys = survey_service(container, recorder)
+    clock = scheduler(container, surveys)
     deps = SlackDeps(
         recorder=recorder,
-        orbit=OrbitService(container.engine, container.scoring, container.team),
+        orbit=OrbitService(
+            container.engine,
+            container.scoring,
+            container.team,
+            surveys=surveys,
+            on_schedules_changed=clock.sync,
+        ),
         params=container.scoring,
+        surveys=surveys,
     )
     app = create_app(
         deps,
@@ -123,6 +193,7 @@ def slack(container: Container, *, http: bool) -> SlackRuntime:
         oauth=oauth,
         request_verification=http,
     )
+    surveys.poster = SlackSurveyPoster(app.client)
     if token is not None:
         recorder.self_id = str(app.client.auth_test()["user_id"])
         source = SlackPeople(app.client)
@@ -137,4 +208,11 @@ def slack(container: Container, *, http: bool) -> SlackRuntime:
             )
         else:
             recorder.sync_channel(channel_id, s.platform_channel.lstrip("#"))
-    return SlackRuntime(app=app, app_token=app_token)
+
+        def resolve(name: str) -> str | None:
+            with container.engine.connect() as conn:
+                known = people.channel_by_name(conn, name)
+            return known.id if known else source.channel_id(name)
+
+        sync_schedules_file(container, surveys, resolve)
+    return SlackRuntime(app=app, app_token=app_token, scheduler=clock, surveys=surveys)

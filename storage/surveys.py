@@ -186,9 +186,11 @@ def run_by_message(conn: Connection, channel_id: str, message_ts: str) -> RunRow
 
 
 def salt(conn: Connection, run_id: int) -> bytes | None:
-    """The run's salt while it is open; None once it has closed (the salt is gone)."""
+    """The run's salt while it takes answers (posted, or being posted: a click can arrive before
+    the post is recorded); None from the moment it starts closing."""
+    taking = SURVEY_RUN.c.state.in_([POSTING, OPEN])
     value = conn.execute(
-        select(SURVEY_RUN.c.salt).where((SURVEY_RUN.c.id == run_id) & (SURVEY_RUN.c.state == OPEN))
+        select(SURVEY_RUN.c.salt).where((SURVEY_RUN.c.id == run_id) & taking)
     ).scalar_one_or_none()
     return None if value is None else bytes(value)
 

@@ -22,10 +22,24 @@ class Verb(StrEnum):
     OPTIN = "optin"  # /orbit optin      (anyone, for themselves)
     FORGET = "forget"  # /orbit forget     (anyone, for themselves)
     HELP = "help"  # /orbit help       (anyone)
+    SURVEY = "survey"  # /orbit survey SET [#channel]          (team)
+    SCHEDULES = "schedules"  # /orbit survey schedule        (team)
+    SCHEDULE = "schedule"  # /orbit survey schedule #channel SET CRON [key=value ...] (team)
+    UNSCHEDULE = "unschedule"  # /orbit survey schedule #channel off              (team)
 
 
 #: Verbs only the platform team may use: they show other people's data.
-TEAM_ONLY = frozenset({Verb.SUMMARY, Verb.CHANNEL, Verb.MEMBER})
+TEAM_ONLY = frozenset(
+    {
+        Verb.SUMMARY,
+        Verb.CHANNEL,
+        Verb.MEMBER,
+        Verb.SURVEY,
+        Verb.SCHEDULES,
+        Verb.SCHEDULE,
+        Verb.UNSCHEDULE,
+    }
+)
 
 USER_RE = re.compile(r"^<@([A-Z0-9][A-Z0-9._-]{0,39})(?:\|[^>]*)?>$", re.IGNORECASE)
 CHANNEL_RE = re.compile(r"^<#([A-Z0-9][A-Z0-9._-]{0,99})(?:\|([^>]*))?>$", re.IGNORECASE)
@@ -40,15 +54,43 @@ USAGE: tuple[tuple[str, str, bool], ...] = (
     ("/orbit optout", "stop collecting your activity and erase what was kept", False),
     ("/orbit optin", "start collecting your activity again", False),
     ("/orbit forget", "erase everything kept about you (collection continues)", False),
+    ("/orbit survey SET [#channel]", "post a survey from question set SET now", True),
+    ("/orbit survey schedule", "list the survey schedules", True),
+    (
+        "/orbit survey schedule #channel SET CRON [tz=…] [questions=1-3] [open=HOURS] "
+        "[reminder=on|off] [rotation=WEEKS]",
+        "schedule surveys, e.g. `#general pulse 0 10 * * tue tz=Europe/Berlin`",
+        True,
+    ),
+    ("/orbit survey schedule #channel off", "stop scheduled surveys in a channel", True),
     ("/orbit help", "this help", False),
 )
+
+#: Verbs that are typed as one word (the others are recognised by their arguments).
+WORD_VERBS = frozenset({Verb.ME, Verb.OPTOUT, Verb.OPTIN, Verb.FORGET, Verb.HELP})
+
+#: ``key=value`` options of ``/orbit survey schedule`` and the schedule field each sets.
+SCHEDULE_OPTIONS = {
+    "tz": "timezone",
+    "timezone": "timezone",
+    "questions": "questions",
+    "open": "open_hours",
+    "reminder": "reminder",
+    "rotation": "rotation_weeks",
+}
+CRON_FIELDS = 5
 
 
 @dataclass(frozen=True, slots=True)
 class Command:
     verb: Verb
-    #: member id for MEMBER, channel id or name for CHANNEL
+    #: member id for MEMBER, channel id or name for CHANNEL and the survey verbs
     target: str | None = None
+    #: question set of SURVEY and SCHEDULE
+    set_id: str | None = None
+    #: SCHEDULE: the five cron fields, and the key=value options by schedule field name
+    cron: str | None = None
+    options: tuple[tuple[str, str], ...] = ()
 
     @property
     def team_only(self) -> bool:
@@ -65,6 +107,8 @@ def parse(text: str) -> Command:
     if not words:
         return Command(Verb.SUMMARY)
     head, rest = words[0], words[1:]
+    if head.lower() == "survey":
+        return _survey(text, rest)
     if rest:
         raise UsageError(f"`{text.strip()}` has more than one argument.")
     if user := USER_RE.match(head):
@@ -77,6 +121,58 @@ def parse(text: str) -> Command:
         verb = Verb(head.lower())
     except ValueError:
         raise UsageError(f"I don't know `{head}`.") from None
-    if verb in (Verb.SUMMARY, Verb.CHANNEL, Verb.MEMBER):
+    if verb not in WORD_VERBS:
         raise UsageError(f"I don't know `{head}`.")
     return Command(verb)
+
+
+def _channel(word: str) -> str | None:
+    """A channel reference's id (``<#C1|name>``) or name (``#name``), or None."""
+    if channel := CHANNEL_RE.match(word):
+        return channel.group(1)
+    if plain := PLAIN_CHANNEL_RE.match(word.lower()):
+        return plain.group(1)
+    return None
+
+
+def _survey(text: str, words: list[str]) -> Command:
+    if not words:
+        raise UsageError("Name a question set: `/orbit survey pulse`.")
+    if words[0].lower() != "schedule":
+        set_id, rest = words[0].lower(), words[1:]
+        if len(rest) > 1:
+            raise UsageError(f"`{text.strip()}` has too many arguments.")
+        target = None
+        if rest:
+            target = _channel(rest[0])
+            if target is None:
+                raise UsageError(f"`{rest[0]}` is not a channel; write it as #channel.")
+        return Command(Verb.SURVEY, target, set_id=set_id)
+    words = words[1:]
+    if not words:
+        return Command(Verb.SCHEDULES)
+    target = _channel(words[0])
+    if target is None:
+        raise UsageError(f"`{words[0]}` is not a channel; write it as #channel.")
+    rest = words[1:]
+    if [w.lower() for w in rest] == ["off"]:
+        return Command(Verb.UNSCHEDULE, target)
+    if len(rest) < 1 + CRON_FIELDS:
+        raise UsageError(
+            "Give the question set and the five cron fields, e.g. "
+            "`/orbit survey schedule #general pulse 0 10 * * tue tz=Europe/Berlin`."
+        )
+    set_id, cron, extra = (
+        rest[0].lower(),
+        " ".join(rest[1 : 1 + CRON_FIELDS]),
+        rest[1 + CRON_FIELDS :],
+    )
+    options: list[tuple[str, str]] = []
+    for word in extra:
+        key, eq, value = word.partition("=")
+        field = SCHEDULE_OPTIONS.get(key.lower())
+        if not eq or field is None or not value:
+            known = ", ".join(f"{k}=…" for k in SCHEDULE_OPTIONS if k != "timezone")
+            raise UsageError(f"I don't understand `{word}`; options are {known}.")
+        options.append((field, value))
+    return Command(Verb.SCHEDULE, target, set_id=set_id, cron=cron, options=tuple(options))

@@ -6,21 +6,42 @@ text). Authorisation lives here, once: team views only for the platform team.
 
 from __future__ import annotations
 
+import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 from enum import StrEnum
 
+from pydantic import ValidationError
 from sqlalchemy import Engine
 
 from bot.core.commands import Command, UsageError, Verb, parse
 from bot.core.detail import MemberDetail
-from bot.core.errors import NotFoundError
+from bot.core.errors import NotFoundError, PulseError
 from bot.core.model import date_to_day, day_to_date
 from bot.core.scoring import ScoringParams
 from bot.core.summary import OrbitSummary
+from bot.core.surveys import SurveyOverview
+from bot.schedules import ScheduleSpec
 from bot.services.reporting import TeamConfig, orbit_summary, resolve_as_of, team_ids
+from bot.services.surveys import SurveyService
 from storage import detail as kept
+from storage import directory as people
 from storage import privacy
+from storage.surveys import ScheduleRow
+
+CHANNEL_ID_RE = re.compile(r"^[CG][A-Z0-9]{2,}$")
+
+
+def _option(field: str, value: str) -> object:
+    if field == "reminder":
+        lowered = value.lower()
+        if lowered in ("on", "yes", "true"):
+            return True
+        if lowered in ("off", "no", "false"):
+            return False
+        raise UsageError(f"reminder is on or off, not `{value}`.")
+    return value
 
 
 class Kind(StrEnum):
@@ -30,6 +51,8 @@ class Kind(StrEnum):
     USAGE = "usage"
     REFUSED = "refused"
     PRIVACY = "privacy"
+    NOTICE = "notice"
+    SCHEDULES = "schedules"
 
 
 @dataclass(frozen=True, slots=True)
@@ -43,6 +66,10 @@ class Answer:
     #: for PRIVACY: "optout", "optin", "forget", "already_opted_out", "already_opted_in"
     action: str = ""
     erased: int = 0
+    #: the surveys section of the team's summary (whole community only)
+    surveys: SurveyOverview | None = None
+    #: for SCHEDULES
+    schedules: tuple[ScheduleRow, ...] = ()
 
 
 @dataclass
@@ -50,13 +77,17 @@ class OrbitService:
     engine: Engine
     params: ScoringParams
     team: TeamConfig
+    surveys: SurveyService | None = None
+    #: called after a schedule changed (the scheduler brings its jobs in line)
+    on_schedules_changed: Callable[[], None] | None = None
 
     def is_team(self, member_id: str) -> bool:
         with self.engine.connect() as conn:
             return member_id in team_ids(conn, self.team)
 
-    def answer(self, member_id: str, text: str) -> Answer:
-        """Parse and run a command; usage mistakes and refusals are answers, not errors."""
+    def answer(self, member_id: str, text: str, channel: str | None = None) -> Answer:
+        """Parse and run a command; usage mistakes and refusals are answers, not errors.
+        ``channel`` is where the command was typed (the default for ``survey SET``)."""
         is_team = self.is_team(member_id)
         try:
             command = parse(text)
@@ -64,14 +95,20 @@ class OrbitService:
             return Answer(Kind.USAGE, is_team, message=str(exc))
         if command.team_only and not is_team:
             return Answer(Kind.REFUSED, is_team)
-        return self.run(member_id, command, is_team)
+        try:
+            return self.run(member_id, command, is_team, channel)
+        except UsageError as exc:
+            return Answer(Kind.USAGE, is_team, message=str(exc))
 
-    def run(self, member_id: str, command: Command, is_team: bool) -> Answer:
+    def run(
+        self, member_id: str, command: Command, is_team: bool, channel: str | None = None
+    ) -> Answer:
         match command.verb:
             case Verb.HELP:
                 return Answer(Kind.HELP, is_team)
             case Verb.SUMMARY:
-                return Answer(Kind.SUMMARY, is_team, summary=self.summary())
+                overview = self.surveys.overview() if self.surveys is not None else None
+                return Answer(Kind.SUMMARY, is_team, summary=self.summary(), surveys=overview)
             case Verb.CHANNEL:
                 return Answer(Kind.SUMMARY, is_team, summary=self.summary(command.target))
             case Verb.MEMBER:
@@ -81,7 +118,87 @@ class OrbitService:
                 return Answer(Kind.MEMBER, is_team, detail=self.detail(member_id), own=True)
             case Verb.OPTOUT | Verb.OPTIN | Verb.FORGET:
                 return self.privacy(member_id, command.verb, is_team)
+            case Verb.SURVEY | Verb.SCHEDULES | Verb.SCHEDULE | Verb.UNSCHEDULE:
+                return self.survey_command(command, is_team, channel)
         raise AssertionError(command)  # pragma: no cover - every verb is matched above
+
+    def _surveys(self) -> SurveyService:
+        if self.surveys is None:
+            raise PulseError("Surveys are not available here.")
+        return self.surveys
+
+    def channel_id(self, target: str) -> str:
+        """A channel id from a command's channel reference (an id, or a known name)."""
+        with self.engine.connect() as conn:
+            known = people.channel_by_name(conn, target)
+        if known is not None:
+            return known.id
+        if CHANNEL_ID_RE.match(target):
+            return target
+        raise NotFoundError(f"I don't know a channel #{target}; invite me there first.")
+
+    def survey_command(self, command: Command, is_team: bool, channel: str | None) -> Answer:
+        surveys = self._surveys()
+        if command.verb is Verb.SCHEDULES:
+            return Answer(Kind.SCHEDULES, is_team, schedules=tuple(surveys.schedules()))
+        if command.verb is Verb.SURVEY:
+            assert command.set_id is not None
+            where = self.channel_id(command.target) if command.target else channel
+            if not where or where.startswith("D"):
+                raise UsageError("Name the channel to post in: `/orbit survey SET #channel`.")
+            run = surveys.start(where, command.set_id)
+            if run is None:  # pragma: no cover - a manual run has a slot of its own
+                return Answer(Kind.NOTICE, is_team, message="That survey was already posted.")
+            closes = run.closes_at.strftime("%Y-%m-%d %H:%M UTC")
+            asked = ", ".join(f"`{q.id}`" for q in run.questions)
+            return Answer(
+                Kind.NOTICE,
+                is_team,
+                message=f"Posted *{run.qset.title}* in <#{where}> ({asked}); it closes {closes}.",
+            )
+        assert command.target is not None
+        where = self.channel_id(command.target)
+        if command.verb is Verb.UNSCHEDULE:
+            was_on = surveys.disable_schedule(where)
+            self._schedules_changed()
+            message = (
+                f"Scheduled surveys in <#{where}> are off."
+                if was_on
+                else f"<#{where}> had no scheduled surveys."
+            )
+            return Answer(Kind.NOTICE, is_team, message=message)
+        values: dict[str, str] = dict(command.options)
+        try:
+            spec = ScheduleSpec.model_validate(
+                {
+                    "channel": where,
+                    "set": command.set_id,
+                    "cron": command.cron,
+                    **{k: _option(k, v) for k, v in values.items()},
+                }
+            )
+        except ValidationError as exc:
+            problems = "; ".join(
+                f"{'.'.join(str(p) for p in e['loc']) or 'schedule'}: {e['msg']}"
+                for e in exc.errors()
+            )
+            raise UsageError(problems) from None
+        surveys.save_schedule(spec, where)
+        self._schedules_changed()
+        reminder = "with a reminder" if spec.reminder else "without a reminder"
+        return Answer(
+            Kind.NOTICE,
+            is_team,
+            message=(
+                f"Scheduled *{spec.set_id}* in <#{where}>: `{spec.cron}` ({spec.timezone}), "
+                f"{spec.questions} question(s) a run, open {spec.open_hours} h, {reminder}, "
+                f"no repeat within {spec.rotation_weeks} week(s)."
+            ),
+        )
+
+    def _schedules_changed(self) -> None:
+        if self.on_schedules_changed is not None:
+            self.on_schedules_changed()
 
     def summary(self, channel: str | None = None) -> OrbitSummary:
         return orbit_summary(self.engine, self.params, self.team, channel=channel)

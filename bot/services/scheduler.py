@@ -50,7 +50,7 @@ CLAIMS_KEPT = timedelta(days=60)
 _bound = threading.local()
 
 
-class _Scheduler(BackgroundScheduler):
+class _Scheduler(BackgroundScheduler):  # type: ignore[misc]  # APScheduler 3 is untyped
     """APScheduler's background scheduler, minus one race: on shutdown its loop wakes once
     more and, with the executors already shut down, "runs" any due job into an error and moves
     the job to its next time, losing that run. Here a stopped scheduler processes nothing, so

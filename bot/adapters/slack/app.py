@@ -18,7 +18,7 @@ from slack_sdk.http_retry.builtin_handlers import (
 )
 from sqlalchemy import Engine, text
 
-from bot.adapters.slack import commands, events, home, views
+from bot.adapters.slack import commands, events, home, surveys, views
 from bot.adapters.slack.deps import SlackDeps
 from bot.adapters.slack.translate import PayloadError
 
@@ -82,6 +82,7 @@ def create_app(
     events.register(app, deps)
     commands.register(app, deps)
     home.register(app, deps)
+    surveys.register(app, deps)
 
     @app.error
     def on_error(error: Exception, body: dict[str, Any], respond: Any) -> None:

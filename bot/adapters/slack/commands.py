@@ -7,7 +7,7 @@ from typing import Any
 
 from slack_bolt import Ack, App, Respond
 
-from bot.adapters.slack import views
+from bot.adapters.slack import survey_views, views
 from bot.adapters.slack.deps import SlackDeps
 from bot.core.errors import PulseError
 from bot.services.orbit import Answer, Kind
@@ -20,7 +20,14 @@ def render(answer: Answer, deps: SlackDeps) -> list[dict[str, Any]]:
     match answer.kind:
         case Kind.SUMMARY:
             assert answer.summary is not None
-            return views.summary_blocks(answer.summary)
+            blocks = views.summary_blocks(answer.summary)
+            if answer.surveys is not None:
+                blocks = views._fit([*blocks, *survey_views.overview_blocks(answer.surveys)])
+            return blocks
+        case Kind.NOTICE:
+            return survey_views.notice_blocks(answer.message)
+        case Kind.SCHEDULES:
+            return survey_views.schedules_blocks(answer.schedules)
         case Kind.MEMBER:
             assert answer.detail is not None
             return views.member_blocks(answer.detail, own=answer.own, params=deps.params)
@@ -35,10 +42,12 @@ def render(answer: Answer, deps: SlackDeps) -> list[dict[str, Any]]:
     raise AssertionError(answer.kind)  # pragma: no cover
 
 
-def handle_orbit(deps: SlackDeps, user_id: str, text: str) -> list[dict[str, Any]]:
+def handle_orbit(
+    deps: SlackDeps, user_id: str, text: str, channel: str | None = None
+) -> list[dict[str, Any]]:
     deps.recorder.flush()  # answers (and erasures) see every event queued before the command
     try:
-        answer = deps.orbit.answer(user_id, text)
+        answer = deps.orbit.answer(user_id, text, channel)
     except PulseError as exc:
         return views.error_blocks(str(exc))
     if answer.kind is Kind.PRIVACY:
@@ -50,7 +59,13 @@ def register(app: App, deps: SlackDeps) -> None:
     @app.command("/orbit")
     def orbit(ack: Ack, body: dict[str, Any], respond: Respond) -> None:
         ack()  # within Slack's 3 seconds; the answer follows through response_url
-        blocks = handle_orbit(deps, str(body.get("user_id", "")), str(body.get("text", "")))
+        channel = body.get("channel_id")
+        blocks = handle_orbit(
+            deps,
+            str(body.get("user_id", "")),
+            str(body.get("text", "")),
+            channel if isinstance(channel, str) else None,
+        )
         respond(
             blocks=blocks,
             text=views.fallback_text(blocks),

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from bot.core.scoring import ScoringParams
 from bot.services.live import Recorder
 from bot.services.orbit import OrbitService
+from bot.services.surveys import SurveyService
 
 
 @dataclass
@@ -14,3 +15,4 @@ class SlackDeps:
     recorder: Recorder
     orbit: OrbitService
     params: ScoringParams
+    surveys: SurveyService | None = None

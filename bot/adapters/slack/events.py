@@ -10,8 +10,10 @@ import logging
 from typing import Any
 
 from slack_bolt import App
+from slack_sdk import WebClient
 
 from bot.adapters.slack.deps import SlackDeps
+from bot.adapters.slack.surveys import on_survey_reaction
 from bot.adapters.slack.translate import PayloadError, chat_message
 
 log = logging.getLogger(__name__)
@@ -41,7 +43,9 @@ def on_message(deps: SlackDeps, event: dict[str, Any]) -> int:
     return deps.recorder.message(chat_message(channel, event))
 
 
-def on_reaction(deps: SlackDeps, event: dict[str, Any], added: bool) -> int:
+def on_reaction(
+    deps: SlackDeps, event: dict[str, Any], added: bool, client: WebClient | None = None
+) -> int:
     item = event.get("item") or {}
     if item.get("type") != "message":
         return 0  # reactions to files and file comments are not community talk
@@ -54,6 +58,8 @@ def on_reaction(deps: SlackDeps, event: dict[str, Any], added: bool) -> int:
         and isinstance(emoji, str)
     ):
         raise PayloadError("reaction event without item.channel, item.ts, user or reaction")
+    if client is not None:  # a listed emoji on a survey message is an answer, too
+        on_survey_reaction(deps, client, channel, ts, user, emoji, added)
     if not added:
         return deps.recorder.reaction_removed(channel, ts, user, emoji)
     author = event.get("item_user") if isinstance(event.get("item_user"), str) else None
@@ -80,12 +86,12 @@ def register(app: App, deps: SlackDeps) -> None:
         on_message(deps, event)
 
     @app.event("reaction_added")
-    def reaction_added(event: dict[str, Any]) -> None:
-        on_reaction(deps, event, added=True)
+    def reaction_added(event: dict[str, Any], client: WebClient) -> None:
+        on_reaction(deps, event, added=True, client=client)
 
     @app.event("reaction_removed")
-    def reaction_removed(event: dict[str, Any]) -> None:
-        on_reaction(deps, event, added=False)
+    def reaction_removed(event: dict[str, Any], client: WebClient) -> None:
+        on_reaction(deps, event, added=False, client=client)
 
     @app.event("member_joined_channel")
     def member_joined(event: dict[str, Any]) -> None:
