@@ -134,11 +134,11 @@ def import_table(report: ImportReport) -> Table:
     return table
 
 
-def _survey_overview(container: Container) -> SurveyOverview:
-    """The surveys section of the community report (closed runs of the last 90 days)."""
+def _survey_overview(container: Container, as_of: date) -> SurveyOverview:
+    """The surveys section of the community report (runs closed in the 90 days to ``as_of``)."""
     from bot.bootstrap import survey_service
 
-    return survey_service(container, recorder=None).overview()
+    return survey_service(container, recorder=None).overview(as_of)
 
 
 @app.command()
@@ -175,7 +175,7 @@ def report(
             channel=channel,
             keep_snapshot=snapshot,
         )
-        surveys = None if channel else _survey_overview(container)
+        surveys = None if channel else _survey_overview(container, summary.as_of)
     except PulseError as exc:
         raise _fail(str(exc)) from None
     if "table" in formats:
@@ -238,11 +238,20 @@ def demo(
         except PulseError as exc:
             raise _fail(str(exc)) from None
     out.print(import_table(result))
+    from bot.bootstrap import survey_service
+    from bot.demo.generator import member_personas
+    from bot.demo.surveys import seed_surveys
+
+    surveys = survey_service(container, recorder=None)
+    runs = seed_surveys(surveys, member_personas(profile), end, seed)
+    err.print(f"answered and closed {runs} survey runs in #general")
     summary = orbit_summary(
         container.engine, container.scoring, container.team, as_of=end, keep_snapshot=True
     )
-    print_summary(summary, out)
-    for written in write_reports(summary, out_dir, ["json", "md", "html", "png"]):
+    overview = surveys.overview(as_of=end)
+    print_summary(summary, out, surveys=overview)
+    formats = ["json", "md", "html", "png"]
+    for written in write_reports(summary, out_dir, formats, surveys=overview):
         err.print(f"wrote {written}")
 
 

@@ -244,6 +244,18 @@ def test_demo_twice_replaces_the_first_run(
     second = json.loads((tmp_path / "b" / "report.json").read_text())
     assert second["counts"]["multiplier"] == pytest.approx(first["counts"]["multiplier"], abs=2)
     assert stored() == pytest.approx(first_count, rel=0.05), "the second run replaced the first"
+    # Survey history is generated too, and replaced as well: six pulse runs and three framework
+    # runs, all closed within the report's window.
+    assert len(first["surveys"]["runs"]) == 9
+    assert len(second["surveys"]["runs"]) == 9
+    assert {m["aspect"] for m in second["surveys"]["maturity"]} <= {
+        "investment",
+        "adoption",
+        "interfaces",
+        "operations",
+        "measurement",
+    }
+    assert second["surveys"]["culture"]["n"] >= 5
 
 
 def test_cli_offers_exactly_the_renderers_formats() -> None:
@@ -251,3 +263,23 @@ def test_cli_offers_exactly_the_renderers_formats() -> None:
     import bot.render
 
     assert bot.cli.FORMATS == bot.render.FORMATS
+
+
+def test_run_stops_on_an_invalid_question_set_naming_file_line_and_field(
+    env: dict[str, str], tmp_path: Path
+) -> None:
+    folder = tmp_path / "questions"
+    folder.mkdir()
+    (folder / "team.yaml").write_text(
+        "id: team\ntitle: Team\ndescription: Ours.\nquestions:\n"
+        "  - id: mood\n    text: How was your week?\n    kind: slider\n"
+    )
+    secrets = {
+        "SLACK_BOT_TOKEN": "xoxb-1",
+        "SLACK_SIGNING_SECRET": "s3cret-value",
+        "PULSE_QUESTIONS_DIR": str(folder),
+    }
+    code, _out, err = run({**env, **secrets}, "run", "--http")
+    assert code == 2
+    message = " ".join(err.split())
+    assert "team.yaml:7: questions.0.kind" in message

@@ -18,7 +18,7 @@ import secrets
 import socket
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Protocol
 
 from sqlalchemy import Connection, Engine, select
@@ -446,11 +446,17 @@ class SurveyService:
             advice=culture_advice(view.qset, results),
         )
 
-    def overview(self, days: int = 90) -> SurveyOverview:
-        """The surveys section of /orbit and the report: closed runs of the last ``days``."""
-        since = self.clock() - timedelta(days=days)
+    def overview(self, as_of: date | None = None, days: int = 90) -> SurveyOverview:
+        """The surveys section of /orbit and the report: runs closed in the ``days`` up to the
+        end of ``as_of`` (default: now)."""
+        until = (
+            self.clock()
+            if as_of is None
+            else datetime.combine(as_of + timedelta(days=1), time.min, tzinfo=UTC)
+        )
         with self.engine.connect() as conn:
-            closed = store.runs(conn, state=store.CLOSED, since=since)
+            closed = store.runs(conn, state=store.CLOSED, since=until - timedelta(days=days))
+            closed = [r for r in closed if r.closes_at <= until]
             open_runs = len(store.runs(conn, state=store.OPEN))
         known = [r for r in closed if r.set_id in self.sets]
         return build_overview(
