@@ -376,6 +376,9 @@ class RunResults:
     respondents: int
     audience: int | None = None
     advice: str | None = None
+    #: Written answers per text question, only for questions that passed the minimum; for the
+    #: platform team's views, never for the channel.
+    comments: tuple[tuple[str, tuple[str, ...]], ...] = ()
 
     @property
     def response_rate(self) -> float | None:
@@ -447,6 +450,9 @@ class SurveyOverview:
     culture_advice: str | None
     journey: JourneyResult | None
     open_runs: int = 0
+    #: The latest written answers (question text, answers), from runs whose text question passed
+    #: the respondent minimum, newest run first; at most COMMENTS_SHOWN per question.
+    comments: tuple[tuple[str, tuple[str, ...]], ...] = ()
 
     @property
     def response_rate(self) -> float | None:
@@ -461,6 +467,9 @@ class SurveyOverview:
     def empty(self) -> bool:
         return not self.runs and not self.open_runs
 
+
+COMMENTS_SHOWN: Final = 10
+"""How many written answers of a question the overview keeps."""
 
 TREND_POINTS: Final = 6
 """How many of the latest readings each trend keeps."""
@@ -503,6 +512,14 @@ def build_overview(
                 advice = None if stage is None else next_stage_advice(run.run.qset, stage)
             elif isinstance(framework, JourneyResult) and framework.n:
                 journey = framework
+    comments: dict[str, list[str]] = {}
+    for run in reversed(ordered):
+        for question_id, texts in run.comments:
+            question = run.run.qset.question(question_id)
+            if question is None or not texts:
+                continue
+            kept = comments.setdefault(question.text, [])
+            kept.extend(texts[: COMMENTS_SHOWN - len(kept)])
     trends = tuple(
         QuestionTrend(
             set_id,
@@ -533,4 +550,5 @@ def build_overview(
         culture_advice=advice,
         journey=journey,
         open_runs=open_runs,
+        comments=tuple((text, tuple(answers)) for text, answers in comments.items()),
     )

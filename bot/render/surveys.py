@@ -114,6 +114,10 @@ def overview_json(overview: SurveyOverview) -> dict[str, Any]:
         "maturity": [_maturity_json(m) for m in overview.maturity],
         "culture": None if culture is None else _culture_json(culture, overview.culture_advice),
         "journey": None if overview.journey is None else _journey_json(overview.journey),
+        "comments": [
+            {"question": question, "answers": list(answers)}
+            for question, answers in overview.comments
+        ],
     }
 
 
@@ -326,6 +330,14 @@ def survey_section(overview: SurveyOverview) -> SurveySection:
         tables.append(_culture_table(overview.culture, overview.culture_advice))
     if overview.journey is not None:
         tables.append(_journey_table(overview.journey))
+    tables.extend(
+        SurveyTable(
+            title=f"What people wrote: {question}",
+            columns=(Column("Answer"),),
+            rows=tuple((answer,) for answer in answers),
+        )
+        for question, answers in overview.comments
+    )
     lines = _lead(overview)
     if overview.runs and len(tables) == 1:
         lines.append(Line("No question has had enough answers to show results yet.", muted=True))

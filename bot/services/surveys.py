@@ -28,6 +28,7 @@ from bot.core.questions import Question, QuestionSet, option_for_emoji
 from bot.core.sentiment import polarity
 from bot.core.surveys import (
     Answer,
+    QuestionResult,
     RunResults,
     RunView,
     SurveyOverview,
@@ -438,12 +439,19 @@ class SurveyService:
             if q.kind == "text"
         }
         results = summarize(view.qset, by_question, self.min_respondents, polarities)
+        shown = {r.question_id for r in results.results if isinstance(r, QuestionResult)}
+        comments = tuple(
+            (q.id, tuple(v for v, _ in stored.get(q.id, [])))
+            for q in view.questions
+            if q.kind == "text" and q.id in shown
+        )
         return RunResults(
             run=view,
             results=results,
             respondents=respondents,
             audience=row.audience,
             advice=culture_advice(view.qset, results),
+            comments=comments,
         )
 
     def overview(self, as_of: date | None = None, days: int = 90) -> SurveyOverview:

@@ -206,6 +206,7 @@ def test_json_has_the_documented_shape(overview: SurveyOverview) -> None:
         "maturity",
         "culture",
         "journey",
+        "comments",
     ]
     assert json.loads(json.dumps(data)) == data
     assert data["min_respondents"] == 5
@@ -294,7 +295,20 @@ def test_json_of_an_empty_overview() -> None:
         "maturity": [],
         "culture": None,
         "journey": None,
+        "comments": [],
     }
+
+
+def test_written_answers_are_shown_escaped_in_every_format(overview: SurveyOverview) -> None:
+    from dataclasses import replace
+
+    written = replace(overview, comments=(("What <slows> you?", ("CI & <builds>",)),))
+    assert overview_json(written)["comments"] == [
+        {"question": "What <slows> you?", "answers": ["CI & <builds>"]}
+    ]
+    md = overview_markdown(written)
+    assert "What people wrote" in md
+    assert "<builds>" not in md
 
 
 # --- Markdown --------------------------------------------------------------------------------

@@ -134,6 +134,12 @@ def test_a_run_is_posted_answered_changed_and_closed_with_matching_results(
     assert blocker.polarity_mean is not None
     assert isinstance(by_id["last_task_ease"], HiddenResult)  # one answer < minimum 3
 
+    # Three written answers reach the minimum: the team may read them (whitespace tidied).
+    assert closed.comments == (("blocker", ("The deploy pipeline is slow and flaky",) * 3),)
+    blocker_text = SETS["pulse"].questions[2].text
+    assert surveys.overview().comments == (
+        (blocker_text, ("The deploy pipeline is slow and flaky",) * 3),
+    )
     with pytest.raises(SurveyClosedError):
         surveys.answer("U5", run.run_id, "satisfaction", "1")
     assert surveys.tick() == 0  # nothing is done twice
@@ -229,6 +235,7 @@ def test_too_few_respondents_show_nothing_at_all(db_engine: Engine) -> None:
     surveys.tick()
     [closed] = poster.closed
     assert not closed.shown
+    assert closed.comments == ()
     [hidden] = closed.results.results
     assert isinstance(hidden, HiddenResult)
     assert hidden.message == RESULTS_HIDDEN

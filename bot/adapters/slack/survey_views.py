@@ -115,6 +115,9 @@ BAR_EMPTY: Final = "░"
 MOOD_THRESHOLD: Final = 0.1
 #: Latest runs listed in the ``/orbit`` surveys section.
 RUNS_SHOWN: Final = 5
+#: Written answers shown per question in /orbit, and for how many questions.
+COMMENTS_SHOWN: Final = 5
+COMMENT_QUESTIONS_SHOWN: Final = 2
 #: Characters of a question's text in a trend line.
 TREND_TEXT_MAX: Final = 80
 #: Characters of a question's text quoted in a confirmation or the reaction line.
@@ -747,6 +750,10 @@ def overview_blocks(overview: SurveyOverview) -> list[Block]:
             f"{_bar(count / n if n else 0.0)} {count:,} · {_label(step)}"
             for step, count in journey.funnel
         ]
+        blocks += _sections(lines)
+    for question, answers in overview.comments[:COMMENT_QUESTIONS_SHOWN]:
+        lines = [f"*What people wrote:* “{_text(clip(question, QUOTE_MAX))}”"]
+        lines += [f"> {escape_mrkdwn(clip(a, QUOTE_MAX))}" for a in answers[:COMMENTS_SHOWN]]
         blocks += _sections(lines)
     if overview.runs and not (
         overview.trends or overview.maturity or overview.culture or overview.journey

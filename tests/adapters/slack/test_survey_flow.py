@@ -301,6 +301,8 @@ def test_a_scheduled_survey_is_posted_answered_reminded_and_closed(
         # The team's /orbit gains the surveys section.
         summary = command(bot, fake, "", "summary")
         assert "Surveys" in summary
+        # Five people wrote: the words reach the platform team (never the channel), unsigned.
+        assert "builds are slow for U" in summary
     finally:
         bot.stop()
     assert len(fake.calls_to("chat.postMessage")) == 3  # survey, reminder, results: once each
