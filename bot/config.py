@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import yaml
-from pydantic import AliasChoices, Field, ValidationError, field_validator
+from pydantic import AliasChoices, Field, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from bot.core.scoring import ScoringParams
@@ -58,6 +58,8 @@ class Settings(BaseSettings):
     survey_grace_minutes: int = Field(
         60, ge=0, description="a run missed while the bot was down is posted this late at most"
     )
+    digest_cron: str = Field("0 9 * * mon", description="when the weekly digest is posted")
+    digest_timezone: str = Field("UTC", description="time zone of PULSE_DIGEST_CRON")
     tick_seconds: float = Field(
         30.0, gt=0, le=3600, description="how often reminders and closes are looked for"
     )
@@ -78,6 +80,16 @@ class Settings(BaseSettings):
                 "use sqlite:///path/to/pulse.db or postgresql://user:password@host:5432/db"
             )
         return value
+
+    @model_validator(mode="after")
+    def _digest_schedule(self) -> Settings:
+        from bot.schedules import cron_trigger
+
+        try:
+            cron_trigger(self.digest_cron, self.digest_timezone)
+        except (ValueError, KeyError) as exc:
+            raise ValueError(f"PULSE_DIGEST_CRON / PULSE_DIGEST_TIMEZONE: {exc}") from None
+        return self
 
     @field_validator("log_level")
     @classmethod
@@ -134,8 +146,11 @@ def load_settings(**overrides: Any) -> Settings:
     except ValidationError as exc:
         lines = []
         for error in exc.errors():
-            field = str(error["loc"][0]) if error["loc"] else "?"
-            lines.append(f"{_env_name(field)}: {error['msg']}")
+            message = str(error["msg"]).removeprefix("Value error, ")
+            if error["loc"]:
+                lines.append(f"{_env_name(str(error['loc'][0]))}: {message}")
+            else:  # a rule across several settings names them itself
+                lines.append(message)
         raise ConfigError("invalid settings:\n  " + "\n  ".join(lines)) from None
 
 

@@ -20,6 +20,7 @@ from sqlalchemy import (
     and_,
     bindparam,
     delete,
+    func,
     select,
     text,
 )
@@ -319,3 +320,16 @@ def thread_starter(conn: Connection, channel: str, thread_ts: str) -> str | None
             ACTIVITY.c.key == f"post:{ref}",
         )
     ).scalar_one_or_none()
+
+
+def last_active_days(conn: Connection, member_ids: Iterable[str]) -> dict[str, int]:
+    """The last day each member was active (members without any activity are left out)."""
+    ids = list(member_ids)
+    if not ids:
+        return {}
+    rows = conn.execute(
+        select(MEMBER_DAY.c.member_id, func.max(MEMBER_DAY.c.day))
+        .where(MEMBER_DAY.c.member_id.in_(ids))
+        .group_by(MEMBER_DAY.c.member_id)
+    )
+    return {member_id: int(day) for member_id, day in rows}

@@ -68,6 +68,12 @@ def channel_by_name(conn: Connection, name: str) -> tables.Channel | None:
     return None if row is None else tables.Channel(id=row.id, name=row.name, tracked=row.tracked)
 
 
+def channels(conn: Connection) -> list[tuple[str, str]]:
+    """Every known channel as (id, name), by name."""
+    rows = conn.execute(select(CHANNEL.c.id, CHANNEL.c.name).order_by(CHANNEL.c.name))
+    return [(r.id, r.name) for r in rows]
+
+
 def channel_names(conn: Connection) -> list[str]:
     return list(conn.execute(select(CHANNEL.c.name).order_by(CHANNEL.c.name)).scalars())
 

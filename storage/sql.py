@@ -31,6 +31,7 @@ SURVEY_RUN = _table(tables.SurveyRun)
 SURVEY_ANSWER = _table(tables.SurveyAnswer)
 SURVEY_PARTICIPANT = _table(tables.SurveyParticipant)
 JOB_CLAIM = _table(tables.JobClaim)
+EXPERIMENT = _table(tables.ExperimentRow)
 
 #: Rows per INSERT round trip: large enough to amortise, small enough to keep memory flat.
 BATCH = 5_000

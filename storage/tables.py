@@ -249,3 +249,28 @@ class JobClaim(SQLModel, table=True):
     period: str = Field(primary_key=True, max_length=64)
     owner: str = Field(max_length=128)
     claimed_at: datetime
+
+
+class ExperimentRow(SQLModel, table=True):
+    """An experiment of the intervention cycle (``bot.core.experiments``). The baseline is the
+    metric's value when it started; ``verdict`` and ``final`` are kept once it ended."""
+
+    __tablename__ = "experiment"
+
+    id: int | None = Field(default=None, primary_key=True)
+    hypothesis: str = Field(max_length=500)
+    action: str = Field(max_length=500)
+    metric: str = Field(max_length=32)
+    param: str | None = Field(default=None, max_length=160)
+    channel_id: str | None = Field(default=None, max_length=100)
+    direction: str = Field(max_length=16)
+    threshold: float
+    start: date
+    end: date
+    baseline: float | None = None
+    closed: bool = False
+    verdict: str | None = Field(default=None, max_length=32)
+    final: float | None = None
+    created_by: str = Field(max_length=64)
+    created_at: datetime
+    closed_at: datetime | None = None

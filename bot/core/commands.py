@@ -26,6 +26,10 @@ class Verb(StrEnum):
     SCHEDULES = "schedules"  # /orbit survey schedule        (team)
     SCHEDULE = "schedule"  # /orbit survey schedule #channel SET CRON [key=value ...] (team)
     UNSCHEDULE = "unschedule"  # /orbit survey schedule #channel off              (team)
+    DIGEST = "digest"  # /orbit digest                     (team)
+    EXPERIMENT_NEW = "experiment_new"  # /orbit experiment new   (team)
+    EXPERIMENTS = "experiments"  # /orbit experiment list        (team)
+    EXPERIMENT_CLOSE = "experiment_close"  # /orbit experiment close ID (team)
 
 
 #: Verbs only the platform team may use: they show other people's data.
@@ -38,6 +42,10 @@ TEAM_ONLY = frozenset(
         Verb.SCHEDULES,
         Verb.SCHEDULE,
         Verb.UNSCHEDULE,
+        Verb.DIGEST,
+        Verb.EXPERIMENT_NEW,
+        Verb.EXPERIMENTS,
+        Verb.EXPERIMENT_CLOSE,
     }
 )
 
@@ -63,6 +71,10 @@ USAGE: tuple[tuple[str, str, bool], ...] = (
         True,
     ),
     ("/orbit survey schedule #channel off", "stop scheduled surveys in a channel", True),
+    ("/orbit digest", "post the weekly digest to the platform team's channel now", True),
+    ("/orbit experiment new", "start an experiment: hypothesis, action, metric, target", True),
+    ("/orbit experiment list", "experiments with baseline, current value and verdict", True),
+    ("/orbit experiment close ID", "end an experiment now and record its verdict", True),
     ("/orbit help", "this help", False),
 )
 
@@ -88,6 +100,8 @@ class Command:
     target: str | None = None
     #: question set of SURVEY and SCHEDULE
     set_id: str | None = None
+    #: EXPERIMENT_CLOSE: the experiment's number
+    number: int | None = None
     #: SCHEDULE: the five cron fields, and the key=value options by schedule field name
     cron: str | None = None
     options: tuple[tuple[str, str], ...] = ()
@@ -109,6 +123,10 @@ def parse(text: str) -> Command:
     head, rest = words[0], words[1:]
     if head.lower() == "survey":
         return _survey(text, rest)
+    if head.lower() == "experiment":
+        return _experiment(rest)
+    if head.lower() == "digest" and not rest:
+        return Command(Verb.DIGEST)
     if rest:
         raise UsageError(f"`{text.strip()}` has more than one argument.")
     if user := USER_RE.match(head):
@@ -176,3 +194,17 @@ def _survey(text: str, words: list[str]) -> Command:
             raise UsageError(f"I don't understand `{word}`; options are {known}.")
         options.append((field, value))
     return Command(Verb.SCHEDULE, target, set_id=set_id, cron=cron, options=tuple(options))
+
+
+def _experiment(words: list[str]) -> Command:
+    sub = [w.lower() for w in words]
+    if sub == ["new"]:
+        return Command(Verb.EXPERIMENT_NEW)
+    if sub in (["list"], []):
+        return Command(Verb.EXPERIMENTS)
+    if len(sub) == 2 and sub[0] == "close":
+        number = sub[1].lstrip("#")
+        if number.isdigit() and len(number) <= 9:
+            return Command(Verb.EXPERIMENT_CLOSE, number=int(number))
+        raise UsageError(f"`{words[1]}` is not an experiment number; see `/orbit experiment list`.")
+    raise UsageError("Use `/orbit experiment new`, `/orbit experiment list` or `close ID`.")

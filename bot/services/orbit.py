@@ -18,11 +18,14 @@ from sqlalchemy import Engine
 from bot.core.commands import Command, UsageError, Verb, parse
 from bot.core.detail import MemberDetail
 from bot.core.errors import NotFoundError, PulseError
+from bot.core.experiments import ExperimentStatus
 from bot.core.model import date_to_day, day_to_date
 from bot.core.scoring import ScoringParams
 from bot.core.summary import OrbitSummary
 from bot.core.surveys import SurveyOverview
 from bot.schedules import ScheduleSpec
+from bot.services.digest import DigestService
+from bot.services.experiments import ExperimentService
 from bot.services.reporting import TeamConfig, orbit_summary, resolve_as_of, team_ids
 from bot.services.surveys import SurveyService
 from storage import detail as kept
@@ -53,6 +56,8 @@ class Kind(StrEnum):
     PRIVACY = "privacy"
     NOTICE = "notice"
     SCHEDULES = "schedules"
+    EXPERIMENT_FORM = "experiment_form"
+    EXPERIMENTS = "experiments"
 
 
 @dataclass(frozen=True, slots=True)
@@ -70,6 +75,9 @@ class Answer:
     surveys: SurveyOverview | None = None
     #: for SCHEDULES
     schedules: tuple[ScheduleRow, ...] = ()
+    #: for EXPERIMENTS (one, for a close), and EXPERIMENT_FORM's channel choices (id, name)
+    experiments: tuple[ExperimentStatus, ...] = ()
+    channels: tuple[tuple[str, str], ...] = ()
 
 
 @dataclass
@@ -78,6 +86,8 @@ class OrbitService:
     params: ScoringParams
     team: TeamConfig
     surveys: SurveyService | None = None
+    digest: DigestService | None = None
+    experiments: ExperimentService | None = None
     #: called after a schedule changed (the scheduler brings its jobs in line)
     on_schedules_changed: Callable[[], None] | None = None
 
@@ -120,6 +130,17 @@ class OrbitService:
                 return self.privacy(member_id, command.verb, is_team)
             case Verb.SURVEY | Verb.SCHEDULES | Verb.SCHEDULE | Verb.UNSCHEDULE:
                 return self.survey_command(command, is_team, channel)
+            case Verb.DIGEST:
+                if self.digest is None:
+                    raise PulseError("The digest is not available here.")
+                posted = self.digest.post()
+                return Answer(
+                    Kind.NOTICE,
+                    is_team,
+                    message=f"Posted the {posted.period} digest in the platform team's channel.",
+                )
+            case Verb.EXPERIMENT_NEW | Verb.EXPERIMENTS | Verb.EXPERIMENT_CLOSE:
+                return self.experiment_command(command, is_team)
         raise AssertionError(command)  # pragma: no cover - every verb is matched above
 
     def _surveys(self) -> SurveyService:
@@ -195,6 +216,19 @@ class OrbitService:
                 f"no repeat within {spec.rotation_weeks} week(s)."
             ),
         )
+
+    def experiment_command(self, command: Command, is_team: bool) -> Answer:
+        if self.experiments is None:
+            raise PulseError("Experiments are not available here.")
+        if command.verb is Verb.EXPERIMENT_NEW:
+            with self.engine.connect() as conn:
+                channels = tuple(people.channels(conn))
+            return Answer(Kind.EXPERIMENT_FORM, is_team, channels=channels)
+        if command.verb is Verb.EXPERIMENTS:
+            return Answer(Kind.EXPERIMENTS, is_team, experiments=tuple(self.experiments.statuses()))
+        assert command.number is not None
+        closed = self.experiments.close(command.number)
+        return Answer(Kind.EXPERIMENTS, is_team, experiments=(closed,), action="closed")
 
     def _schedules_changed(self) -> None:
         if self.on_schedules_changed is not None:

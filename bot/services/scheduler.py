@@ -8,6 +8,7 @@ Jobs:
   "Run time of job … was missed by …"); ``coalesce`` folds several missed runs into one.
 * ``pulse:tick`` — every ``tick_seconds``: reminders, closes, and steps a dead replica left.
 * ``pulse:retention`` — daily: purge data older than ``PULSE_RETENTION_DAYS``.
+* ``pulse:digest`` — the weekly digest (``PULSE_DIGEST_CRON`` in ``PULSE_DIGEST_TIMEZONE``).
 
 Several replicas share the job store, so more than one of them may run the same job; each job
 therefore claims its work in the database first (a run per channel and slot, a step per run, a
@@ -34,6 +35,7 @@ from apscheduler.triggers.interval import IntervalTrigger
 from sqlalchemy import Engine
 
 from bot.schedules import cron_trigger
+from bot.services.digest import DigestService
 from bot.services.surveys import SurveyService, utcnow
 from storage import retention
 from storage import surveys as store
@@ -44,6 +46,7 @@ JOBSTORE_TABLE = "pulse_scheduler_jobs"
 SURVEY_PREFIX = "survey:"
 TICK = "pulse:tick"
 RETENTION = "pulse:retention"
+DIGEST = "pulse:digest"
 RETENTION_CRON = "30 3 * * *"  # daily at 03:30 UTC
 CLAIMS_KEPT = timedelta(days=60)
 
@@ -83,6 +86,12 @@ def run_retention() -> None:
     _current().retention()
 
 
+def run_digest() -> None:
+    digest = _current().digest
+    if digest is not None:
+        digest.fire()
+
+
 @dataclass
 class PulseScheduler:
     engine: Engine
@@ -91,6 +100,7 @@ class PulseScheduler:
     tick_seconds: float = 30.0
     grace_seconds: int = 3600
     clock: Callable[[], datetime] = utcnow
+    digest: DigestService | None = None
     _scheduler: BackgroundScheduler | None = None
 
     def __post_init__(self) -> None:
@@ -154,6 +164,13 @@ class PulseScheduler:
         self._ensure(
             TICK, run_tick, IntervalTrigger(seconds=self.tick_seconds, timezone=UTC), "survey tick"
         )
+        if self.digest is not None:
+            self._ensure(
+                DIGEST,
+                run_digest,
+                cron_trigger(self.digest.cron, self.digest.timezone),
+                "weekly digest",
+            )
         self._ensure(
             RETENTION,
             run_retention,

@@ -454,7 +454,9 @@ class SurveyService:
             comments=comments,
         )
 
-    def overview(self, as_of: date | None = None, days: int = 90) -> SurveyOverview:
+    def overview(
+        self, as_of: date | None = None, days: int = 90, channel: str | None = None
+    ) -> SurveyOverview:
         """The surveys section of /orbit and the report: runs closed in the ``days`` up to the
         end of ``as_of`` (default: now)."""
         until = (
@@ -464,7 +466,11 @@ class SurveyService:
         )
         with self.engine.connect() as conn:
             closed = store.runs(conn, state=store.CLOSED, since=until - timedelta(days=days))
-            closed = [r for r in closed if r.closes_at <= until]
+            closed = [
+                r
+                for r in closed
+                if r.closes_at <= until and (channel is None or r.channel_id == channel)
+            ]
             open_runs = len(store.runs(conn, state=store.OPEN))
         known = [r for r in closed if r.set_id in self.sets]
         return build_overview(
