@@ -20,6 +20,7 @@ if TYPE_CHECKING:
     from slack_bolt import App
 
     from bot.core.questions import QuestionSet
+    from bot.services.digest import DigestService
     from bot.services.live import Recorder
     from bot.services.scheduler import PulseScheduler
     from bot.services.surveys import SurveyService
@@ -76,6 +77,7 @@ class SlackRuntime:
     app_token: str | None
     scheduler: PulseScheduler
     surveys: SurveyService
+    digest: DigestService
 
 
 def question_sets(settings: Settings) -> dict[str, QuestionSet]:
@@ -101,7 +103,9 @@ def survey_service(container: Container, recorder: Recorder | None) -> SurveySer
     )
 
 
-def scheduler(container: Container, surveys: SurveyService) -> PulseScheduler:
+def scheduler(
+    container: Container, surveys: SurveyService, digest: DigestService | None = None
+) -> PulseScheduler:
     from bot.services.scheduler import PulseScheduler
 
     s = container.settings
@@ -111,6 +115,28 @@ def scheduler(container: Container, surveys: SurveyService) -> PulseScheduler:
         retention_days=s.retention_days,
         tick_seconds=s.tick_seconds,
         grace_seconds=s.survey_grace_minutes * 60,
+        digest=digest,
+    )
+
+
+def digest_service(container: Container, surveys: SurveyService) -> DigestService:
+    """The digest with the experiments it evaluates (no poster: the platform adapter adds it)."""
+    from datetime import timedelta
+
+    from bot.services.digest import DigestService
+    from bot.services.experiments import ExperimentService
+
+    s = container.settings
+    experiments = ExperimentService(container.engine, container.scoring, container.team, surveys)
+    return DigestService(
+        container.engine,
+        container.scoring,
+        container.team,
+        experiments,
+        surveys=surveys,
+        cron=s.digest_cron,
+        timezone=s.digest_timezone,
+        grace=timedelta(minutes=s.survey_grace_minutes),
     )
 
 
@@ -132,6 +158,7 @@ def slack(container: Container, *, http: bool) -> SlackRuntime:
     secrets stop here with the variable's name."""
     from bot.adapters.slack.app import create_app, oauth_settings
     from bot.adapters.slack.deps import SlackDeps
+    from bot.adapters.slack.digest import SlackDigestPoster
     from bot.adapters.slack.people import SlackPeople
     from bot.adapters.slack.surveys import SlackSurveyPoster
     from bot.adapters.slack.translate import SLACKBOT
@@ -172,7 +199,8 @@ def slack(container: Container, *, http: bool) -> SlackRuntime:
     )
     atexit.register(recorder.flush)
     surveys = survey_service(container, recorder)
-    clock = scheduler(container, surveys)
+    digest = digest_service(container, surveys)
+    clock = scheduler(container, surveys, digest)
     deps = SlackDeps(
         recorder=recorder,
         orbit=OrbitService(
@@ -180,6 +208,8 @@ def slack(container: Container, *, http: bool) -> SlackRuntime:
             container.scoring,
             container.team,
             surveys=surveys,
+            digest=digest,
+            experiments=digest.experiments,
             on_schedules_changed=clock.sync,
         ),
         params=container.scoring,
@@ -194,6 +224,14 @@ def slack(container: Container, *, http: bool) -> SlackRuntime:
         request_verification=http,
     )
     surveys.poster = SlackSurveyPoster(app.client)
+
+    def team_channel() -> str | None:
+        with container.engine.connect() as conn:
+            known = people.channel_by_name(conn, s.platform_channel)
+        return known.id if known else None
+
+    deps.digest_poster = SlackDigestPoster(app.client, team_channel)
+    digest.poster = deps.digest_poster
     if token is not None:
         recorder.self_id = str(app.client.auth_test()["user_id"])
         source = SlackPeople(app.client)
@@ -215,4 +253,6 @@ def slack(container: Container, *, http: bool) -> SlackRuntime:
             return known.id if known else source.channel_id(name)
 
         sync_schedules_file(container, surveys, resolve)
-    return SlackRuntime(app=app, app_token=app_token, scheduler=clock, surveys=surveys)
+    return SlackRuntime(
+        app=app, app_token=app_token, scheduler=clock, surveys=surveys, digest=digest
+    )

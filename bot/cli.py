@@ -11,7 +11,7 @@ import sys
 import tempfile
 from datetime import date
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.console import Console
@@ -29,6 +29,8 @@ if TYPE_CHECKING:
 #: Report formats (as bot.render.FORMATS, which a test holds equal): importing bot.render loads
 #: matplotlib, which only the commands that draw should pay for.
 FORMATS = ("table", "json", "md", "html", "png")
+#: Weekly snapshots the demo keeps before today's, for the pictures of movement over time.
+DEMO_WEEKS = 8
 
 app = typer.Typer(
     help="Community Pulse: love, reach and the orbit map of your platform community.",
@@ -134,6 +136,24 @@ def import_table(report: ImportReport) -> Table:
     return table
 
 
+def _pictures_data(container: Container, as_of: date) -> dict[str, Any]:
+    """What the community report's pictures need beyond the summary: quadrant counts over the
+    kept snapshots, and where members stood in the previous one (for the orbit map's arrows)."""
+    from datetime import timedelta
+
+    from bot.core.digest import history_points
+    from storage import snapshots
+
+    with container.engine.connect() as conn:
+        history = snapshots.history(conn, as_of, as_of - timedelta(days=180))
+        before = snapshots.positions(conn, as_of)
+    return {
+        "history": history_points(history),
+        "previous": before[1] if before else None,
+        "previous_as_of": before[0] if before else None,
+    }
+
+
 def _survey_overview(container: Container, as_of: date) -> SurveyOverview:
     """The surveys section of the community report (runs closed in the 90 days to ``as_of``)."""
     from bot.bootstrap import survey_service
@@ -202,7 +222,8 @@ def report(
     if out_dir is not None and files:
         from bot.render import write_reports
 
-        for written in write_reports(summary, out_dir, files, surveys=surveys):
+        extra = {} if channel else _pictures_data(container, summary.as_of)
+        for written in write_reports(summary, out_dir, files, surveys=surveys, **extra):
             err.print(f"wrote {written}")
 
 
@@ -245,13 +266,30 @@ def demo(
     surveys = survey_service(container, recorder=None)
     runs = seed_surveys(surveys, member_personas(profile), end, seed)
     err.print(f"answered and closed {runs} survey runs in #general")
+    # Weekly snapshots of the last two months, as weekly digests would have kept them: the
+    # quadrant counts over time and the orbit map's arrows (movement since last week).
+    from datetime import timedelta
+
+    from storage.snapshots import delete_all
+
+    with container.engine.begin() as conn:
+        delete_all(conn)  # the previous demo's snapshots
+    for weeks in range(DEMO_WEEKS, 0, -1):
+        orbit_summary(
+            container.engine,
+            container.scoring,
+            container.team,
+            as_of=end - timedelta(weeks=weeks),
+            keep_snapshot=True,
+        )
     summary = orbit_summary(
         container.engine, container.scoring, container.team, as_of=end, keep_snapshot=True
     )
+    extra = _pictures_data(container, end)
     overview = surveys.overview(as_of=end)
     print_summary(summary, out, surveys=overview)
     formats = ["json", "md", "html", "png"]
-    for written in write_reports(summary, out_dir, formats, surveys=overview):
+    for written in write_reports(summary, out_dir, formats, surveys=overview, **extra):
         err.print(f"wrote {written}")
 
 

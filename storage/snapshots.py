@@ -122,3 +122,9 @@ def history(
         .order_by(SNAPSHOT.c.as_of)
     )
     return [(r.as_of, dict(r.counts)) for r in rows]
+
+
+def delete_all(conn: Connection) -> int:
+    """Forget every snapshot (the demo starts its history afresh)."""
+    conn.execute(delete(SNAPSHOT_MEMBER))
+    return int(conn.execute(delete(SNAPSHOT)).rowcount)

@@ -45,7 +45,16 @@ def test_demo_writes_every_report_file_with_a_real_orbit(
     assert code == 0, err
     assert "Multipliers" in out or "multiplier" in out
     files = {p.name for p in (tmp_path / "out").iterdir()}
-    assert files == {"report.json", "report.md", "report.html", "report.png"}
+    assert files == {
+        "report.json",
+        "report.md",
+        "report.html",
+        "report.png",
+        "quadrants.png",  # nine weekly snapshots
+        "maturity.png",  # and the survey runs the demo answered
+        "culture.png",
+        "journey.png",
+    }
     report = json.loads((tmp_path / "out" / "report.json").read_text())
     assert report["counts"]["multiplier"] > 0
     assert report["counts"]["silent"] > 0

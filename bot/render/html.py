@@ -1,4 +1,5 @@
-"""The summary as one self-contained HTML5 page: inline CSS, the orbit map as a data URI.
+"""The summary as one self-contained HTML5 page: inline CSS, the orbit map and the other pictures
+(quadrants over time, survey charts) as data URIs.
 
 Nothing is fetched from anywhere, so the file can be mailed, attached to a chat or opened
 offline, and shows the same thing everywhere.
@@ -7,6 +8,8 @@ offline, and shows the same thing everywhere.
 from __future__ import annotations
 
 import base64
+import struct
+from dataclasses import dataclass
 from html import escape
 
 from bot.core.summary import COUNT_KEYS, MemberScore, OrbitSummary
@@ -25,6 +28,9 @@ from bot.render.markdown import (
 )
 from bot.render.orbit_map import QUADRANT_COLOURS
 from bot.render.surveys import Line, SurveyTable, survey_section
+
+_PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
+_ORBIT_ALT = "Orbit map: members by love and reach"
 
 _CSS = """
 :root { --ink: #1f2328; --muted: #656d76; --line: #d8dee4; --soft: #f6f8fa; }
@@ -62,11 +68,32 @@ h3 { font-size: 16px; margin: 24px 0 6px; }
 """
 
 
+@dataclass(frozen=True, slots=True)
+class Picture:
+    """A PNG to embed, with the text that stands in for it (the ``alt`` attribute)."""
+
+    png: bytes
+    alt: str
+
+
 def render_html(
-    summary: OrbitSummary, orbit_png: bytes, *, surveys: SurveyOverview | None = None
+    summary: OrbitSummary,
+    orbit_png: bytes,
+    *,
+    surveys: SurveyOverview | None = None,
+    orbit_alt: str | None = None,
+    quadrants: Picture | None = None,
+    maturity: Picture | None = None,
+    culture: Picture | None = None,
+    journey: Picture | None = None,
 ) -> str:
     """The whole report as an HTML5 document with ``orbit_png`` embedded inline, and the surveys
-    section when ``surveys`` is given."""
+    section when ``surveys`` is given.
+
+    Optional pictures go where they belong: ``quadrants`` (counts over time) under the orbit
+    cards; ``maturity``, ``culture`` and ``journey`` each after its table in the surveys section
+    (so only when ``surveys`` is given), or at the end of that section if it has no such table.
+    """
     title = escape(heading_text(summary))
     png = base64.b64encode(orbit_png).decode("ascii")
     silent = summary.counts.get("silent", 0)
@@ -84,19 +111,21 @@ def render_html(
         f"<h1>{title}</h1>",
         f'<p class="sub">{escape(subheading_text(summary))}</p>',
         "<figure>",
-        f'<img src="data:image/png;base64,{png}" alt="Orbit map: members by love and reach"'
+        f'<img src="data:image/png;base64,{png}" alt="{escape(orbit_alt or _ORBIT_ALT)}"'
         ' width="1000" height="700">',
         f"<figcaption>{escape(_caption(silent))}</figcaption>",
         "</figure>",
     ]
     parts += _counts(summary)
+    if quadrants is not None:
+        parts += _picture("Orbits over time", quadrants)
     parts += _thresholds(summary)
     parts += _multipliers(summary)
     parts += _listen(summary)
     parts += _top_members(summary)
     parts += _team(summary)
     if surveys is not None:
-        parts += _surveys(surveys)
+        parts += _surveys(surveys, maturity=maturity, culture=culture, journey=journey)
     parts += ["</main>", "</body>", "</html>", ""]
     return "\n".join(parts)
 
@@ -234,12 +263,60 @@ def _more(shown: int, total: int, noun: str) -> list[str]:
     return [f'<p class="note">{escape(text)}</p>'] if text else []
 
 
-def _surveys(overview: SurveyOverview) -> list[str]:
+def _png_size(png: bytes) -> tuple[int, int] | None:
+    """Width and height from a PNG's header (IHDR), or None if ``png`` is not one."""
+    if len(png) < 24 or not png.startswith(_PNG_SIGNATURE) or png[12:16] != b"IHDR":
+        return None
+    width, height = struct.unpack(">II", png[16:24])
+    return int(width), int(height)
+
+
+def _picture(heading: str, picture: Picture) -> list[str]:
+    """A picture under its own heading, inline as a data URI, sized so the page does not jump."""
+    data = base64.b64encode(picture.png).decode("ascii")
+    size = _png_size(picture.png)
+    dims = f' width="{size[0]}" height="{size[1]}"' if size else ""
+    return [
+        f"<h3>{escape(heading)}</h3>",
+        "<figure>",
+        f'<img src="data:image/png;base64,{data}" alt="{escape(picture.alt)}"{dims}>',
+        "</figure>",
+    ]
+
+
+# Which survey table each picture follows, by the start of the table's title (see
+# ``bot.render.surveys``): (title prefix, heading of the picture).
+_SURVEY_PICTURES = (
+    ("Platform maturity", "Platform maturity by aspect"),
+    ("Team culture", "Team culture stages"),
+    ("Platform journey", "Platform journey funnel"),
+)
+
+
+def _surveys(
+    overview: SurveyOverview,
+    *,
+    maturity: Picture | None = None,
+    culture: Picture | None = None,
+    journey: Picture | None = None,
+) -> list[str]:
     section = survey_section(overview)
     out = ["<h2>Surveys</h2>"]
     out += [_survey_line(line) for line in section.lines]
+    pending = {
+        prefix: (heading, picture)
+        for (prefix, heading), picture in zip(
+            _SURVEY_PICTURES, (maturity, culture, journey), strict=True
+        )
+        if picture is not None
+    }
     for table in section.tables:
         out += _survey_table(table)
+        prefix = next((p for p in pending if table.title.startswith(p)), None)
+        if prefix is not None:
+            out += _picture(*pending.pop(prefix))
+    for heading, picture in pending.values():  # No table to follow: still shown.
+        out += _picture(heading, picture)
     return out
 
 

@@ -1,4 +1,5 @@
-"""The orbit map: every active member on love × reach, as a PNG.
+"""The orbit map: every active member on love × reach, as a PNG, optionally with arrows from
+where members who changed quadrant stood in the previous snapshot.
 
 Uses ``Figure`` + ``FigureCanvasAgg`` directly (never ``pyplot``) so rendering is headless and
 safe to call from the bot's worker threads without sharing global pyplot state.
@@ -8,8 +9,9 @@ from __future__ import annotations
 
 import io
 import math
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from datetime import date
 
 import numpy as np
 from matplotlib.axes import Axes
@@ -19,6 +21,7 @@ from matplotlib.text import Text
 from matplotlib.ticker import FixedLocator, FuncFormatter
 from matplotlib.transforms import Bbox, Transform
 
+from bot.core.digest import Position
 from bot.core.summary import MemberScore, OrbitSummary, Quadrant
 
 #: Okabe-Ito colours: distinguishable with the common kinds of colour blindness.
@@ -41,6 +44,7 @@ Segment = tuple[float, float, float, float]
 
 WIDTH_IN, HEIGHT_IN, DPI = 10.0, 7.0, 100
 MAX_LABELLED = 5
+MAX_ARROWS = 40
 MAX_LABEL_CHARS = 24
 _LINTHRESH = 1.0
 _LINSCALE = 0.6
@@ -84,8 +88,27 @@ def _label_candidates() -> tuple[_Candidate, ...]:
 _CANDIDATES = _label_candidates()
 
 
-def render_orbit_map(summary: OrbitSummary) -> bytes:
-    """Render the orbit map of ``summary`` as PNG bytes (WIDTH_IN × HEIGHT_IN at DPI)."""
+@dataclass(frozen=True, slots=True)
+class Move:
+    """A member drawn with an arrow: where they stood before, and where they are now."""
+
+    member: MemberScore
+    before: Position
+
+
+def render_orbit_map(
+    summary: OrbitSummary,
+    previous: Mapping[str, Position] | None = None,
+    *,
+    previous_as_of: date | None = None,
+) -> bytes:
+    """Render the orbit map of ``summary`` as PNG bytes (WIDTH_IN × HEIGHT_IN at DPI).
+
+    With ``previous`` (member id → position in the previous snapshot), every plotted member whose
+    quadrant changed gets a thin arrow from the old point to the new one, coloured by the new
+    quadrant: at most MAX_ARROWS, the longest moves on screen first. ``previous_as_of`` (the
+    previous snapshot's date) only goes into the caption.
+    """
     fig = Figure(figsize=(WIDTH_IN, HEIGHT_IN), dpi=DPI, facecolor="white")
     FigureCanvasAgg(fig)  # Attaches itself to ``fig``: Agg for this figure only.
     # Fixed margins (no tight bbox) so the PNG is always exactly 1000 × 700 pixels.
@@ -93,10 +116,16 @@ def render_orbit_map(summary: OrbitSummary) -> bytes:
     ax = fig.add_subplot()
 
     active = summary.active
-    _setup_axes(ax, summary, active)
+    _set_scales(ax)
+    moves = _moves(ax, active, previous) if previous is not None else []
+    shown = moves[:MAX_ARROWS]
+    _setup_axes(ax, summary, active, [m.before for m in shown])
     _plot_points(ax, active)
+    arrows = _draw_arrows(ax, shown)
     obstacles = _draw_thresholds(ax, summary) + _draw_quadrant_names(ax, summary)
     _draw_titles(fig, summary, len(active))
+    if previous is not None:
+        _draw_arrow_caption(fig, len(moves), len(shown), previous_as_of)
     if not active:
         ax.text(
             0.5,
@@ -111,20 +140,76 @@ def render_orbit_map(summary: OrbitSummary) -> bytes:
     labelled = [m for m in summary.multipliers if not m.silent][:MAX_LABELLED]
     if labelled:
         fig.canvas.draw()  # Text extents are only known after a draw.
-        _label_members(ax, labelled, active, obstacles)
+        _label_members(ax, labelled, active, obstacles, arrows)
 
     buf = io.BytesIO()
     fig.savefig(buf, format="png", dpi=DPI, facecolor="white")
     return buf.getvalue()
 
 
-def _setup_axes(ax: Axes, summary: OrbitSummary, active: Sequence[MemberScore]) -> None:
+def orbit_map_alt(
+    summary: OrbitSummary,
+    previous: Mapping[str, Position] | None = None,
+    previous_as_of: date | None = None,
+) -> str:
+    """One sentence for the map's alt text, naming the arrows when there are any."""
+    text = "Orbit map: members by love and reach"
+    if previous is None:
+        return text
+    moved = sum(
+        1
+        for m in summary.active
+        if (before := previous.get(m.id)) is not None and before.quadrant != m.quadrant
+    )
+    when = f"since {previous_as_of.isoformat()}" if previous_as_of else "since the last snapshot"
+    if not moved:
+        return f"{text}; nobody changed orbit {when}"
+    noun = "member who" if moved == 1 else "members who"
+    shown = "" if moved <= MAX_ARROWS else f" (the {MAX_ARROWS} longest moves)"
+    return f"{text}, with arrows for the {moved:,} {noun} changed orbit {when}{shown}"
+
+
+def _set_scales(ax: Axes) -> None:
     """Symlog axes: linear near 0 (scores are often 0), logarithmic for the long tail."""
     ax.set_xscale("symlog", linthresh=_LINTHRESH, linscale=_LINSCALE)
     ax.set_yscale("symlog", linthresh=_LINTHRESH, linscale=_LINSCALE)
+
+
+def _moves(ax: Axes, active: Sequence[MemberScore], previous: Mapping[str, Position]) -> list[Move]:
+    """Plotted members whose quadrant changed since ``previous``, the longest moves first.
+
+    Lengths are measured on the symlog scales (independent of the limits), i.e. as the eye sees
+    them; ties keep the summary's order (biggest scores first).
+    """
+    moves = [
+        Move(m, before)
+        for m in active
+        if (before := previous.get(m.id)) is not None and before.quadrant != m.quadrant
+    ]
+    if not moves:
+        return []
+    x_scale, y_scale = ax.xaxis.get_transform(), ax.yaxis.get_transform()
+    olds = np.array([(mv.before.love, mv.before.reach) for mv in moves], dtype=float)
+    news = np.array([(mv.member.love, mv.member.reach) for mv in moves], dtype=float)
+    dx = x_scale.transform(news[:, 0]) - x_scale.transform(olds[:, 0])
+    dy = y_scale.transform(news[:, 1]) - y_scale.transform(olds[:, 1])
+    lengths = np.hypot(dx, dy)
+    order = sorted(range(len(moves)), key=lambda i: -float(lengths[i]))
+    return [moves[i] for i in order]
+
+
+def _setup_axes(
+    ax: Axes,
+    summary: OrbitSummary,
+    active: Sequence[MemberScore],
+    tails: Sequence[Position] = (),
+) -> None:
+    """Limits, ticks and labels of the (already symlog) axes; ``tails`` are arrow starts."""
     # Room for at least three times each threshold, so both lines sit well inside the plot.
     max_love = max([3 * summary.thresholds.love, *(m.love for m in active), 10.0])
     max_reach = max([3 * summary.thresholds.reach, *(m.reach for m in active), 10.0])
+    max_love = max([max_love, *(t.love for t in tails)])
+    max_reach = max([max_reach, *(t.reach for t in tails)])
     # Bands above and below the data (in screen space) keep the corner quadrant names off the
     # points; a little room left of 0 keeps members with no love off the spine.
     ax.set_xlim(*_padded_limits(ax.xaxis.get_transform(), max_love, below=0.03, above=0.06))
@@ -194,6 +279,64 @@ def _plot_points(ax: Axes, active: Sequence[MemberScore]) -> None:
             rasterized=n > 2_000,
             zorder=3,
         )
+
+
+def _draw_arrows(ax: Axes, moves: Sequence[Move]) -> list[Segment]:
+    """A thin arrow per move, coloured by the new quadrant; returns them in display space."""
+    segments: list[Segment] = []
+    if not moves:
+        return segments
+    # Tails are marked with a small hollow ring so the eye can tell where a move started.
+    ax.scatter(
+        [mv.before.love for mv in moves],
+        [mv.before.reach for mv in moves],
+        s=14,
+        facecolors="white",
+        edgecolors=[QUADRANT_COLOURS[mv.member.quadrant] for mv in moves],
+        linewidths=0.9,
+        zorder=3.4,
+    )
+    for mv in moves:
+        colour = QUADRANT_COLOURS[mv.member.quadrant]
+        ax.annotate(
+            "",
+            xy=(mv.member.love, mv.member.reach),
+            xytext=(mv.before.love, mv.before.reach),
+            arrowprops={
+                "arrowstyle": "-|>,head_length=0.45,head_width=0.22",
+                "color": colour,
+                "linewidth": 0.9,
+                "alpha": 0.8,
+                "shrinkA": 2.5,
+                "shrinkB": 3.5,
+                "mutation_scale": 12,
+                # A gentle bend keeps moves along the same line (often reach 0) apart.
+                "connectionstyle": "arc3,rad=0.12",
+            },
+            zorder=3.5,
+            annotation_clip=False,
+        )
+    ends = ax.transData.transform(
+        np.array(
+            [(mv.before.love, mv.before.reach, mv.member.love, mv.member.reach) for mv in moves],
+            dtype=float,
+        ).reshape(-1, 2)
+    ).reshape(-1, 4)
+    segments.extend((float(a), float(b), float(c), float(d)) for a, b, c, d in ends)
+    return segments
+
+
+def _draw_arrow_caption(fig: Figure, moved: int, shown: int, since: date | None) -> None:
+    """The arrows' legend, bottom left (the silent-member caption is bottom right)."""
+    # Short: it shares the bottom line with the silent-member caption.
+    when = f"since {since.isoformat()}" if since else "since the last snapshot"
+    if not moved:
+        text = f"Nobody changed orbit {when}"
+    else:
+        text = f"→  {moved:,} changed orbit {when}"
+        if shown < moved:
+            text += f" · {shown} longest drawn"
+    fig.text(0.08, 0.02, text, fontsize=9, color=_MUTED, ha="left", va="bottom", parse_math=False)
 
 
 def _draw_thresholds(ax: Axes, summary: OrbitSummary) -> list[Text]:
@@ -283,9 +426,14 @@ def _draw_titles(fig: Figure, summary: OrbitSummary, n_active: int) -> None:
 
 
 def _label_members(
-    ax: Axes, members: Sequence[MemberScore], active: Sequence[MemberScore], obstacles: list[Text]
+    ax: Axes,
+    members: Sequence[MemberScore],
+    active: Sequence[MemberScore],
+    obstacles: list[Text],
+    arrows: Sequence[Segment] = (),
 ) -> None:
-    """Name the top multipliers where a label hides no other text and as few points as possible.
+    """Name the top multipliers where a label hides no other text and as few points (and movement
+    arrows) as possible.
 
     Candidate boxes are computed arithmetically from the measured text size, so the cost is a
     few vectorised point counts per label, even for 100,000 members.
@@ -345,7 +493,15 @@ def _label_members(
                 + sum(_segment_hits_box(leader, other) for other in label_boxes)
                 + sum(_segment_hits_box(leader, r) for j, r in enumerate(rings) if j != i)
             )
-            cost = 1e6 * clash + 1e5 * outside + 1e3 * tangled + min(hidden, 50) * 4 + cand.dist
+            crossed = sum(_segment_hits_box(arrow, box) for arrow in arrows)
+            cost = (
+                1e6 * clash
+                + 1e5 * outside
+                + 1e3 * tangled
+                + min(hidden, 50) * 4
+                + 30 * crossed
+                + cand.dist
+            )
             if best is None or cost < best[0]:
                 best = (cost, cand, box, leader)
         assert best is not None

@@ -13,6 +13,7 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pytest
@@ -363,9 +364,9 @@ def test_write_reports_contents(
     calls = []
     real = render.render_orbit_map
 
-    def counting(s: OrbitSummary) -> bytes:
+    def counting(s: OrbitSummary, *args: Any, **kwargs: Any) -> bytes:
         calls.append(s)
-        return real(s)
+        return real(s, *args, **kwargs)
 
     monkeypatch.setattr(render, "render_orbit_map", counting)
     write_reports(summary, tmp_path, ["json", "md", "html", "png"])

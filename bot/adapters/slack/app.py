@@ -18,7 +18,7 @@ from slack_sdk.http_retry.builtin_handlers import (
 )
 from sqlalchemy import Engine, text
 
-from bot.adapters.slack import commands, events, home, surveys, views
+from bot.adapters.slack import commands, digest, events, home, surveys, views
 from bot.adapters.slack.deps import SlackDeps
 from bot.adapters.slack.translate import PayloadError
 
@@ -83,6 +83,7 @@ def create_app(
     commands.register(app, deps)
     home.register(app, deps)
     surveys.register(app, deps)
+    digest.register(app, deps)
 
     @app.error
     def on_error(error: Exception, body: dict[str, Any], respond: Any) -> None:

@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
+from datetime import date
 from typing import Any
 
 from slack_bolt import Ack, App, Respond
+from slack_sdk import WebClient
 
-from bot.adapters.slack import survey_views, views
+from bot.adapters.slack import digest_views, survey_views, views
 from bot.adapters.slack.deps import SlackDeps
 from bot.core.errors import PulseError
 from bot.services.orbit import Answer, Kind
@@ -28,6 +31,12 @@ def render(answer: Answer, deps: SlackDeps) -> list[dict[str, Any]]:
             return survey_views.notice_blocks(answer.message)
         case Kind.SCHEDULES:
             return survey_views.schedules_blocks(answer.schedules)
+        case Kind.EXPERIMENTS:
+            if answer.action == "closed":
+                return digest_views.experiment_closed_blocks(answer.experiments[0])
+            return digest_views.experiment_list_blocks(answer.experiments)
+        case Kind.EXPERIMENT_FORM:
+            return survey_views.notice_blocks("The experiment form is open.")
         case Kind.MEMBER:
             assert answer.detail is not None
             return views.member_blocks(answer.detail, own=answer.own, params=deps.params)
@@ -43,7 +52,11 @@ def render(answer: Answer, deps: SlackDeps) -> list[dict[str, Any]]:
 
 
 def handle_orbit(
-    deps: SlackDeps, user_id: str, text: str, channel: str | None = None
+    deps: SlackDeps,
+    user_id: str,
+    text: str,
+    channel: str | None = None,
+    open_modal: Callable[[dict[str, Any]], object] | None = None,
 ) -> list[dict[str, Any]]:
     deps.recorder.flush()  # answers (and erasures) see every event queued before the command
     try:
@@ -52,12 +65,16 @@ def handle_orbit(
         return views.error_blocks(str(exc))
     if answer.kind is Kind.PRIVACY:
         deps.recorder.invalidate()
+    if answer.kind is Kind.EXPERIMENT_FORM:
+        if open_modal is None:
+            return views.error_blocks("The experiment form opens from Slack's /orbit command.")
+        open_modal(digest_views.experiment_modal(answer.channels, today=date.today()))
     return render(answer, deps)
 
 
 def register(app: App, deps: SlackDeps) -> None:
     @app.command("/orbit")
-    def orbit(ack: Ack, body: dict[str, Any], respond: Respond) -> None:
+    def orbit(ack: Ack, body: dict[str, Any], respond: Respond, client: WebClient) -> None:
         ack()  # within Slack's 3 seconds; the answer follows through response_url
         channel = body.get("channel_id")
         blocks = handle_orbit(
@@ -65,6 +82,9 @@ def register(app: App, deps: SlackDeps) -> None:
             str(body.get("user_id", "")),
             str(body.get("text", "")),
             channel if isinstance(channel, str) else None,
+            open_modal=lambda view: client.views_open(
+                trigger_id=str(body.get("trigger_id", "")), view=view
+            ),
         )
         respond(
             blocks=blocks,
