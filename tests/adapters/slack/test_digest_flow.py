@@ -131,15 +131,31 @@ def test_digest_with_an_experiment_across_two_weeks(fake: FakeSlack, tmp_path: P
         listed = command(bot, fake, "experiment list", "list")
         assert "Pairing sessions" in listed
 
+        # Last week's surveys in #general, answered by all six members and closed.
+        surveys = bot.runtime.surveys
+        for n, set_id in enumerate(("pulse", "maturity", "culture", "journey")):
+            surveys.clock = Clock(FIRST - timedelta(days=3, minutes=n))
+            run = surveys.start("C1", set_id, count=3 if set_id == "maturity" else 1)
+            assert run is not None
+            for i, member in enumerate(MEMBERS):
+                for question in run.questions:
+                    options = [o.value for o in question.options]
+                    surveys.answer(member, run.run_id, question.id, options[i % len(options)])
+            assert surveys.close(run.run_id, FIRST - timedelta(days=1))
+        surveys.clock = Clock(FIRST)
+
         # Monday 09:00: the scheduler posts the digest with its pictures.
         bot.runtime.scheduler.run_now("pulse:digest")
         eventually(lambda: len(team_posts(fake)) == 2, timeout=30)
         digest = team_posts(fake)[1]["blocks"]
         shown = text_of(digest)
         images = [b for b in digest if b["type"] == "image"]
-        assert len(images) >= 2  # the orbit map and the quadrants over time
+        # the orbit map, quadrants over time, maturity heatmap, culture bar, journey funnel
+        assert len(images) == 5
         uploads = fake.calls_to("files.completeUploadExternal")
-        assert len(uploads) >= 2
+        assert len(uploads) == 5
+        for section in ("Active members", "Movement", "Who to listen to", "Surveys", "Experiments"):
+            assert section in shown, section
         assert all(png.startswith(b"\x89PNG") for png in fake.uploads.values())
         assert "Pairing sessions" in shown
         assert "not on track" in shown  # one sceptic, the target is two
