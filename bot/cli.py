@@ -155,9 +155,15 @@ def _pictures_data(container: Container, as_of: date) -> dict[str, Any]:
 
 
 def _survey_overview(container: Container, as_of: date) -> SurveyOverview:
-    """The surveys section of the community report (runs closed in the 90 days to ``as_of``)."""
+    """The surveys section of the community report (runs closed in the 90 days to ``as_of``).
+    Without any survey run the question sets are not even loaded (a report stays fast)."""
     from bot.bootstrap import survey_service
+    from bot.core.surveys import build_overview
+    from storage.surveys import any_runs
 
+    with container.engine.connect() as conn:
+        if not any_runs(conn):
+            return build_overview([], container.settings.min_respondents)
     return survey_service(container, recorder=None).overview(as_of)
 
 

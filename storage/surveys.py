@@ -300,6 +300,10 @@ def runs(
     return [_run(r) for r in conn.execute(stmt.order_by(SURVEY_RUN.c.id))]
 
 
+def any_runs(conn: Connection) -> bool:
+    return conn.execute(select(SURVEY_RUN.c.id).limit(1)).first() is not None
+
+
 def last_asked(conn: Connection, channel_id: str, set_id: str) -> dict[str, datetime]:
     """When each question of a set was last posted in a channel."""
     asked: dict[str, datetime] = {}
