@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 from rich.console import Console
 from rich.table import Table
+from sqlalchemy import select
 from sqlalchemy.exc import SQLAlchemyError
 
 from bot.bootstrap import Container, bootstrap
@@ -233,22 +234,12 @@ def report(
             err.print(f"wrote {written}")
 
 
-@app.command()
-def demo(
-    out_dir: Annotated[Path, typer.Option("--out", help="folder for the report files")] = Path(
-        "out"
-    ),
-    seed: Annotated[int, typer.Option(help="random seed of the synthetic community")] = 7,
-) -> None:
-    """Generate a synthetic community, import it and report it: no accounts needed."""
-
-    from bot.demo.generator import DEMO, generate_export
-    from bot.render import print_summary, write_reports
+def _load_demo(container: Container, profile: Any, end: date) -> ImportReport:
+    """Generate the synthetic community as a Slack export and import it (replacing an earlier
+    demo: same seed, same workspace)."""
+    from bot.demo.generator import generate_export
     from bot.services.importing import clear_channels, import_export
 
-    container = _container()
-    end = date.today()
-    profile = dataclasses.replace(DEMO, seed=seed)
     with tempfile.TemporaryDirectory(prefix="pulse-demo-") as tmp:
         export = Path(tmp) / "export"
         stats = generate_export(
@@ -259,11 +250,71 @@ def demo(
             f"{stats.messages:,} messages, {stats.replies:,} replies, {stats.reactions:,} reactions"
         )
         try:
-            # Same seed, same synthetic workspace: replace an earlier demo instead of adding to it.
             clear_channels(container.engine, export)
-            result = import_export(container.engine, export)
+            return import_export(container.engine, export)
         except PulseError as exc:
             raise _fail(str(exc)) from None
+
+
+@app.command()
+def console(
+    as_member: Annotated[
+        str | None, typer.Option("--as", help="the member you act as (name or id)")
+    ] = None,
+    channel: Annotated[str | None, typer.Option(help="the channel you start in")] = None,
+) -> None:
+    """A local chat in the terminal with the bot: post, react, answer surveys, run /orbit.
+    Uses the database's community; with an empty database, the demo community first."""
+    from bot.adapters.console.session import ConsoleSession, run_console
+    from bot.bootstrap import digest_service, survey_service
+    from bot.demo.generator import DEMO
+    from bot.services.live import Recorder
+    from bot.services.orbit import OrbitService
+    from storage.sql import MEMBER
+
+    container = _container()
+    with container.engine.connect() as conn:
+        empty = conn.execute(select(MEMBER.c.id).limit(1)).first() is None
+    if empty:
+        err.print("The database is empty: loading the demo community first.")
+        _load_demo(container, DEMO, date.today())
+    recorder = Recorder(container.engine, store_text=container.settings.store_text)
+    try:
+        surveys = survey_service(container, recorder)
+    except PulseError as exc:
+        raise _fail(str(exc), 2) from None
+    digest = digest_service(container, surveys)
+    orbit = OrbitService(
+        container.engine,
+        container.scoring,
+        container.team,
+        surveys=surveys,
+        digest=digest,
+        experiments=digest.experiments,
+    )
+    session = ConsoleSession(recorder, orbit, surveys, digest)
+    for command, value in (("/as", as_member), ("/channel", channel)):
+        if value:
+            for line in session.handle(f"{command} {value}"):
+                err.print(line)
+    run_console(session)
+
+
+@app.command()
+def demo(
+    out_dir: Annotated[Path, typer.Option("--out", help="folder for the report files")] = Path(
+        "out"
+    ),
+    seed: Annotated[int, typer.Option(help="random seed of the synthetic community")] = 7,
+) -> None:
+    """Generate a synthetic community, import it and report it: no accounts needed."""
+    from bot.demo.generator import DEMO
+    from bot.render import print_summary, write_reports
+
+    container = _container()
+    end = date.today()
+    profile = dataclasses.replace(DEMO, seed=seed)
+    result = _load_demo(container, profile, end)
     out.print(import_table(result))
     from bot.bootstrap import survey_service
     from bot.demo.generator import member_personas

@@ -292,3 +292,13 @@ def test_run_stops_on_an_invalid_question_set_naming_file_line_and_field(
     assert code == 2
     message = " ".join(err.split())
     assert "team.yaml:7: questions.0.kind" in message
+
+
+def test_console_on_an_empty_database_loads_the_demo_community(env: dict[str, str]) -> None:
+    script = "/channel general\nthe docs helped a lot today\n/orbit me\n/quit\n"
+    result = CliRunner().invoke(app, ["console"], env=env, input=script)
+    assert result.exit_code == 0, result.stderr
+    assert "loading the demo community" in result.stderr
+    assert "You are in #general." in result.stdout
+    assert "the docs helped a lot today" in result.stdout
+    assert "Your orbit" in result.stdout

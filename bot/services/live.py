@@ -121,6 +121,9 @@ class Recorder:
         if msg.is_reply and msg.parent_user is None and msg.thread_ts:
             with self.engine.connect() as conn:
                 starter = store.thread_starter(conn, msg.channel, msg.thread_ts)
+            if starter is None and self.flush():  # the starter may still be queued
+                with self.engine.connect() as conn:
+                    starter = store.thread_starter(conn, msg.channel, msg.thread_ts)
         return self._store(
             activities_for_message(
                 msg,

@@ -10,7 +10,8 @@ from typing import Any
 from slack_bolt import Ack, App, Respond
 from slack_sdk import WebClient
 
-from bot.adapters.slack import digest_views, survey_views, views
+from bot.adapters.slack import digest_views, views
+from bot.adapters.slack.answers import answer_blocks
 from bot.adapters.slack.deps import SlackDeps
 from bot.core.errors import PulseError
 from bot.services.orbit import Answer, Kind
@@ -20,35 +21,7 @@ log = logging.getLogger(__name__)
 
 def render(answer: Answer, deps: SlackDeps) -> list[dict[str, Any]]:
     """An answer from the orbit service as Block Kit."""
-    match answer.kind:
-        case Kind.SUMMARY:
-            assert answer.summary is not None
-            blocks = views.summary_blocks(answer.summary)
-            if answer.surveys is not None:
-                blocks = views._fit([*blocks, *survey_views.overview_blocks(answer.surveys)])
-            return blocks
-        case Kind.NOTICE:
-            return survey_views.notice_blocks(answer.message)
-        case Kind.SCHEDULES:
-            return survey_views.schedules_blocks(answer.schedules)
-        case Kind.EXPERIMENTS:
-            if answer.action == "closed":
-                return digest_views.experiment_closed_blocks(answer.experiments[0])
-            return digest_views.experiment_list_blocks(answer.experiments)
-        case Kind.EXPERIMENT_FORM:
-            return survey_views.notice_blocks("The experiment form is open.")
-        case Kind.MEMBER:
-            assert answer.detail is not None
-            return views.member_blocks(answer.detail, own=answer.own, params=deps.params)
-        case Kind.HELP:
-            return views.help_blocks(is_team=answer.is_team)
-        case Kind.USAGE:
-            return views.usage_blocks(answer.message, is_team=answer.is_team)
-        case Kind.REFUSED:
-            return views.refusal_blocks()
-        case Kind.PRIVACY:
-            return views.privacy_blocks(answer.action, erased=answer.erased)
-    raise AssertionError(answer.kind)  # pragma: no cover
+    return answer_blocks(answer, deps.params)
 
 
 def handle_orbit(
