@@ -24,8 +24,8 @@ from bot.core.errors import PulseError
 from bot.services.reporting import orbit_summary
 
 if TYPE_CHECKING:
+    from bot.adapters.slack.importing import ImportReport
     from bot.core.surveys import SurveyOverview
-    from bot.services.importing import ImportReport
 
 #: Report formats (as bot.render.FORMATS, which a test holds equal): importing bot.render loads
 #: matplotlib, which only the commands that draw should pay for.
@@ -84,7 +84,7 @@ def import_command(
         TimeElapsedColumn,
     )
 
-    from bot.services.importing import import_export
+    from bot.adapters.slack.importing import import_export
 
     container = _container()
     with Progress(
@@ -237,8 +237,8 @@ def report(
 def _load_demo(container: Container, profile: Any, end: date) -> ImportReport:
     """Generate the synthetic community as a Slack export and import it (replacing an earlier
     demo: same seed, same workspace)."""
+    from bot.adapters.slack.importing import clear_channels, import_export
     from bot.demo.generator import generate_export
-    from bot.services.importing import clear_channels, import_export
 
     with tempfile.TemporaryDirectory(prefix="pulse-demo-") as tmp:
         export = Path(tmp) / "export"

@@ -19,7 +19,7 @@ from hypothesis import strategies as st
 from sqlalchemy import Engine, func, inspect, select, text
 
 from bot.adapters.slack.export import ExportError
-from bot.services.importing import ImportReport, import_export
+from bot.adapters.slack.importing import ImportReport, import_export
 from storage.engine import make_engine
 from storage.migrate import upgrade
 from storage.sql import (

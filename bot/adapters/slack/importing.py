@@ -1,4 +1,5 @@
-"""Use case: import a Slack export into the database.
+"""Import a Slack export into the database (the Slack adapter's batch path; live events go through
+``bot.services.live``).
 
 Parsing and sentiment (the expensive part) run in worker processes, one day file at a time;
 this process writes rows as results arrive, in file order. Everything is written in one
