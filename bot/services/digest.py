@@ -104,6 +104,15 @@ class DigestService:
         log.info("digest %s posted", digest.period)
         return digest
 
+    def end_experiments(self, today: date) -> list[ExperimentStatus]:
+        """End the experiments whose end date has come and post their verdicts (the daily job,
+        so a verdict does not wait for the next digest)."""
+        ended = self.experiments.end_due(today)
+        if self.poster is not None:
+            for status in ended:
+                self.poster.post_verdict(status)
+        return ended
+
     def fire(self) -> Digest | None:
         """The scheduled digest: posted once per scheduled time across replicas."""
         now = self.clock()

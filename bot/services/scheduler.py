@@ -189,7 +189,8 @@ class PulseScheduler:
         self.scheduler.modify_job(job_id, next_run_time=datetime.now(UTC))
 
     def retention(self, today: date | None = None) -> retention.Purged | None:
-        """Purge old data, once per day whichever replica gets here first."""
+        """Purge old data and end due experiments, once per day whichever replica gets here
+        first."""
         now = self.clock()
         today = today or now.date()
         cutoff = today - timedelta(days=self.retention_days)
@@ -199,6 +200,8 @@ class PulseScheduler:
                 return None
             purged = retention.purge_before(conn, cutoff)
             store.prune_claims(conn, now - CLAIMS_KEPT)
+        if self.digest is not None:  # once a day too: experiments whose end date has come
+            self.digest.end_experiments(today)
         log.info(
             "retention: removed %d activities, %d rollup rows and %d snapshots before %s",
             purged.activities,

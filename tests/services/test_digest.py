@@ -167,3 +167,39 @@ def test_closing_by_hand_keeps_the_verdict_and_closing_twice_changes_nothing(
     assert closed.verdict is Verdict.NOT_ENOUGH_DATA
     again = digests.experiments.close(started.id)
     assert again.verdict is Verdict.NOT_ENOUGH_DATA
+
+
+def test_the_daily_job_ends_due_experiments_once(db_engine: Engine) -> None:
+    from bot.services.scheduler import PulseScheduler
+    from bot.services.surveys import SurveyService
+
+    poster = Poster()
+    now = datetime(2026, 11, 23, 9, tzinfo=UTC)
+    digests = service(db_engine, poster, now)
+    started = digests.experiments.start(
+        {
+            "hypothesis": "Fewer silent members after the welcome tour",
+            "action": "A welcome tour for newcomers",
+            "metric": "silent_share",
+            "direction": "decrease",
+            "threshold": "50%",
+            "start": "2026-11-23",
+            "end": "2026-11-30",
+        },
+        created_by="UTEAM",
+    )
+    replicas = [
+        PulseScheduler(
+            db_engine,
+            SurveyService(db_engine, {}, TEAM, owner=f"r{i}"),
+            digest=service(db_engine, poster, now, owner=f"r{i}"),
+        )
+        for i in range(2)
+    ]
+    assert replicas[0].retention(date(2026, 11, 29)) is not None
+    assert poster.verdicts == []  # not due yet
+    assert replicas[0].retention(date(2026, 11, 30)) is not None
+    assert replicas[1].retention(date(2026, 11, 30)) is None  # the other replica: already done
+    [verdict] = poster.verdicts
+    assert verdict.experiment.id == started.id
+    assert verdict.experiment.verdict is Verdict.NOT_ENOUGH_DATA  # no members at all
