@@ -362,12 +362,21 @@ def db_upgrade() -> None:
 @app.command()
 def run(
     http: Annotated[bool, typer.Option("--http", help="serve HTTP instead of Socket Mode")] = False,
-    port: Annotated[int, typer.Option(help="HTTP port (with --http)")] = 3000,
-    host: Annotated[str, typer.Option(help="HTTP address (with --http)")] = "0.0.0.0",
+    port: Annotated[int, typer.Option(help="HTTP port (with --http, or Teams)")] = 3000,
+    host: Annotated[str, typer.Option(help="HTTP address (with --http, or Teams)")] = "0.0.0.0",
+    platform: Annotated[
+        str, typer.Option(help="slack, or teams (serves /api/messages; always HTTP)")
+    ] = "slack",
 ) -> None:
-    """Run the Slack bot: Socket Mode (SLACK_BOT_TOKEN + SLACK_APP_TOKEN) or, with --http,
-    /slack/events and /healthz (SLACK_BOT_TOKEN + SLACK_SIGNING_SECRET)."""
+    """Run the bot. Slack: Socket Mode (SLACK_BOT_TOKEN + SLACK_APP_TOKEN) or, with --http,
+    /slack/events and /healthz (SLACK_BOT_TOKEN + SLACK_SIGNING_SECRET). Teams
+    (--platform teams): /api/messages and /healthz (TEAMS_APP_ID + TEAMS_APP_PASSWORD)."""
     gc.enable()  # a long-running process: see bot/entry.py
+    if platform not in ("slack", "teams"):
+        raise typer.BadParameter("use slack or teams", param_hint="--platform")
+    if platform == "teams":
+        _run_teams(host, port)
+        return
     from bot.bootstrap import slack
 
     container = _container()
@@ -389,6 +398,20 @@ def run(
 
         err.print("connecting to Slack in Socket Mode")
         SocketModeHandler(runtime.app, runtime.app_token).start()  # type: ignore[no-untyped-call]
+
+
+def _run_teams(host: str, port: int) -> None:
+    from bot.adapters.teams.app import teams_runtime
+
+    container = _container()
+    try:
+        runtime = teams_runtime(container)
+    except PulseError as exc:
+        raise _fail(str(exc), 2) from None
+    runtime.scheduler.start()  # surveys, reminders, closes, the digest and retention
+    atexit.register(runtime.scheduler.shutdown)
+    err.print(f"serving /api/messages and /healthz on http://{host}:{port}")
+    runtime.serve(host=host, port=port)  # until SIGINT/SIGTERM; finishes queued work
 
 
 @app.command()

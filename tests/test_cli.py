@@ -302,3 +302,16 @@ def test_console_on_an_empty_database_loads_the_demo_community(env: dict[str, st
     assert "You are in #general." in result.stdout
     assert "the docs helped a lot today" in result.stdout
     assert "Your orbit" in result.stdout
+
+
+def test_run_on_teams_refuses_without_its_app_id(
+    env: dict[str, str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    for name in ("TEAMS_APP_ID", "TEAMS_APP_PASSWORD", "CLIENT_ID", "CLIENT_SECRET"):
+        monkeypatch.delenv(name, raising=False)
+    code, _out, err = run(env, "run", "--platform", "teams")
+    assert code == 2
+    assert "TEAMS_APP_ID" in " ".join(err.split())
+    code, _out, err = run(env, "run", "--platform", "irc")
+    assert code == 2
+    assert "slack or teams" in " ".join(err.split())
