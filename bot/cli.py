@@ -292,6 +292,8 @@ def console(
         digest=digest,
         experiments=digest.experiments,
     )
+    # The chat is the output here: what the services log at INFO would interleave with it.
+    logging.getLogger("bot.services").setLevel(logging.WARNING)
     session = ConsoleSession(recorder, orbit, surveys, digest)
     for command, value in (("/as", as_member), ("/channel", channel)):
         if value:
