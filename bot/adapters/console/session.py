@@ -234,7 +234,8 @@ class ConsoleSession:
             if found is None:
                 raise PulseError(f"Nobody is called {' '.join(args)!r}; /members lists them.")
             self.member = found[0]
-            self.say(f"You are {found[1]} ({found[0]}).")
+            team = ", platform team" if self.orbit.is_team(found[0]) else ""
+            self.say(f"You are {found[1]} ({found[0]}{team}).")
         elif head == "/channel" and args:
             found = self._find(self._rows(CHANNEL), args[0])
             if found is None:
@@ -243,7 +244,9 @@ class ConsoleSession:
             self.say(f"You are in #{found[1]}.")
         elif head == "/who":
             member, channel = self._need()
-            self.say(f"You are {self.name(member)} ({member}) in #{self.channel_name(channel)}.")
+            team = ", platform team" if self.orbit.is_team(member) else ""
+            where = self.channel_name(channel)
+            self.say(f"You are {self.name(member)} ({member}{team}) in #{where}.")
         elif head == "/members":
             self.say(", ".join(name for _, name in self._people()) or "nobody yet")
         elif head == "/channels":

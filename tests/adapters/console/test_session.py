@@ -107,3 +107,9 @@ def test_the_loop_reads_until_quit(
     shown = capsys.readouterr().out
     assert "[1] u1: hello" in shown
     assert "never read" not in shown
+
+
+def test_who_says_when_you_act_as_the_platform_team(console: ConsoleSession) -> None:
+    assert console.handle("/as UTEAM") == ["You are uteam (UTEAM, platform team)."]
+    assert console.handle("/who") == ["You are uteam (UTEAM, platform team) in #general."]
+    assert console.handle("/as U1") == ["You are u1 (U1)."]
